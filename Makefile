@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# mkdocs-material prints a banner about MkDocs 2 on every build; it says nothing about this site
+export NO_MKDOCS_2_WARNING := 1
 STAMP := $(VENV)/.installed
 
 .PHONY: help install test serve docs render bench lock clean distclean

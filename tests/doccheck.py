@@ -14,6 +14,8 @@ Rules a page follows (docs/about/verified.md explains them to readers):
   reason; a skip without a reason fails.
 * DeprecationWarning, FutureWarning and UserWarning raised by a snippet are errors.
 * ``>>>`` prompts are refused: Material's copy button would copy them.
+* Blocks run with the page's folder as the working directory (so does the script test):
+  a figure saved by ``fig.savefig("<page>-<what>.png")`` lands beside the page that shows it.
 
 ``lex`` and ``page_script`` are shared with the page-as-a-script test, so both see the
 same blocks.
@@ -189,7 +191,9 @@ def run_block(block: Block, namespace: dict, path: str) -> None:
     for i, stmt in enumerate(stmts):
         code = compile(ast.Module(body=[stmt], type_ignores=[]), path, "exec")
         buf = io.StringIO()
-        with warnings.catch_warnings():
+        # cwd is the page's folder, as for a reader running the page as a script there:
+        # a figure a page saves lands beside it, where the page's Markdown shows it.
+        with warnings.catch_warnings(), contextlib.chdir(Path(path).parent):
             for category in WARNINGS_AS_ERRORS:
                 warnings.simplefilter("error", category)
             with contextlib.redirect_stdout(buf):
@@ -268,7 +272,7 @@ def fill_outputs(text: str, path: str) -> str:
         after: dict[int, list[str]] = {}
         for stmt in tree.body:
             buf = io.StringIO()
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), contextlib.chdir(Path(path).parent):
                 for category in WARNINGS_AS_ERRORS:
                     warnings.simplefilter("error", category)
                 with contextlib.redirect_stdout(buf):
