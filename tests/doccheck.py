@@ -320,12 +320,46 @@ def page_sybil(**kwargs) -> Sybil:
     )
 
 
-if __name__ == "__main__":  # python tests/doccheck.py --fill docs/a.md [docs/b.md ...]
+def report(docs: Path) -> str:
+    """Counts for the closing note: pages, python fences, blocks that run, skips and why."""
+    pages = sorted(p for p in docs.rglob("*.md") if not p.relative_to(docs).parts[0].startswith("_"))
+    fences = run = 0
+    skips = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        fences += len(LOOSE_PYTHONISH.findall(text)) - sum(
+            1 for b in lex(text).blocks if not b.python for _ in LOOSE_PYTHONISH.finditer(b.source)
+        )
+        for b in lex(text).python_blocks:
+            if b.skip_reason is None:
+                run += 1
+            else:
+                skips.append(f"  {page.relative_to(docs)}:{b.line}: {b.skip_reason}")
+    lines = [
+        f"pages: {len(pages)}",
+        f"python fences found: {fences}",
+        f"blocks run: {run}",
+        f"blocks skipped with a reason: {len(skips)}",
+        *skips,
+        f"fences - skipped = {fences - len(skips)} (must equal blocks run)",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python tests/doccheck.py --fill docs/a.md ... | --report
     import argparse
 
-    parser = argparse.ArgumentParser(description="Fill a page's #> lines from a real run.")
-    parser.add_argument("--fill", nargs="+", type=Path, required=True, metavar="PAGE")
-    for page_path in parser.parse_args().fill:
+    parser = argparse.ArgumentParser(description="Fill a page's #> lines from a real run, or count blocks.")
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--fill", nargs="+", type=Path, metavar="PAGE")
+    group.add_argument("--report", action="store_true", help="count pages, fences, runs and skips under docs/")
+    args = parser.parse_args()
+    if args.report:
+        print(report(Path(__file__).resolve().parents[1] / "docs"))
+        raise SystemExit(0)
+    for page_path in args.fill:
+        if not page_path.is_file():
+            parser.exit(2, f"doccheck: no such page: {page_path}\n")
         old = page_path.read_text(encoding="utf-8")
         new = fill_outputs(old, str(page_path))
         if new != old:

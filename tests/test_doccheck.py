@@ -180,3 +180,13 @@ def test_fill_outputs_writes_what_runs_print(tmp_path):
 def test_lex_ignores_fences_shown_inside_a_longer_fence():
     page = lex("````markdown\n```python\nboom()\n```\n````\n")
     assert [b.python for b in page.blocks] == [False]
+
+
+def test_report_counts_fences_runs_and_reasoned_skips(tmp_path):
+    from doccheck import report
+
+    write(tmp_path, '# A\n\n```python\nx = 1\n```\n\n<!-- skip: next "offline" -->\n```py\nx = 2\n```\n', "a.md")
+    write(tmp_path, "# B\n\n````markdown\n```python\nnot code\n```\n````\n", "b.md")
+    text = report(tmp_path)
+    assert "pages: 2" in text and "python fences found: 2" in text and "blocks run: 1" in text
+    assert "a.md:8: offline" in text
