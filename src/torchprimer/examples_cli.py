@@ -1,0 +1,109 @@
+"""Command-line plumbing shared by the example scripts in ``examples/``.
+
+An example runs three ways: as a script (``python examples/<name>.py --smoke``), as a
+notebook executed by :mod:`torchprimer.render`, and as a page rendered from that
+notebook. A notebook kernel has no command line of its own, so
+:func:`example_argv` takes the arguments from the environment variable
+``TORCHPRIMER_EXAMPLE_ARGV`` (a JSON list, set by the renderer), from ``sys.argv``
+when run as a script, and none when opened by hand in Jupyter (the defaults).
+
+>>> import os
+>>> os.environ[ARGV_ENV] = '["--epochs", "2"]'
+>>> example_argv()
+['--epochs', '2']
+>>> parser = ExampleParser(prog="demo.py")
+>>> _ = parser.add_argument("--epochs", type=int, default=1)
+>>> parse_args(parser, install_hook=False).epochs
+2
+>>> del os.environ[ARGV_ENV]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+#: The renderer passes an example's arguments to the notebook kernel in this variable.
+ARGV_ENV = "TORCHPRIMER_EXAMPLE_ARGV"
+
+
+def in_kernel() -> bool:
+    """True inside a Jupyter kernel (rendered or opened by hand), False as a plain script."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    # the same test tqdm.autonotebook uses: a terminal IPython is not a kernel
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+def example_argv() -> list[str]:
+    """The example's arguments: ``$TORCHPRIMER_EXAMPLE_ARGV``, else ``sys.argv[1:]`` (none in a kernel)."""
+    raw = os.environ.get(ARGV_ENV)
+    if raw is not None:
+        try:
+            argv = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"${ARGV_ENV}: not a JSON list of strings ({err})") from None
+        if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+            raise ValueError(f"${ARGV_ENV}: expected a JSON list of strings, got {raw!r}")
+        return argv
+    return [] if in_kernel() else sys.argv[1:]
+
+
+class ExampleParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr (no usage block), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _one_line_hook(prog: str):
+    default = sys.excepthook
+
+    def hook(kind, err, tb):
+        # Errors raised by torchprimer for bad input (a missing data folder, a corrupt
+        # checkpoint) are the user's to fix, not a bug: one line, no traceback.
+        # Anything else keeps its full traceback.
+        ours = type(err).__module__.startswith("torchprimer.")
+        if ours or isinstance(err, FileNotFoundError):
+            print(f"{prog}: error: {err}", file=sys.stderr)
+        else:
+            default(kind, err, tb)
+
+    return hook
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None,
+               *, install_hook: bool = True) -> argparse.Namespace:
+    """Parse :func:`example_argv` (or ``argv``) with ``parser``.
+
+    As a script (not in a kernel) it also makes torchprimer's input errors and
+    ``FileNotFoundError`` print one ``<prog>: error: ...`` line and exit with status 1
+    instead of a traceback.
+    """
+    if install_hook and not in_kernel():
+        sys.excepthook = _one_line_hook(parser.prog)
+    return parser.parse_args(example_argv() if argv is None else argv)
+
+
+def repo_root() -> Path:
+    """The repository root (the folder holding ``hubconf.py``), for ``torch.hub.load(..., source="local")``.
+
+    Looks upward from the current folder first, then beside this package's source
+    checkout; raises FileNotFoundError if neither has ``hubconf.py``.
+    """
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents, Path(__file__).resolve().parents[2]):
+        if (folder / "hubconf.py").is_file():
+            return folder
+    raise FileNotFoundError(f"{here}: no hubconf.py here or above; run from the PyTorch Primer checkout")
+
+
+def pick_device(smoke: bool = False) -> str:
+    """``"cuda"`` when a GPU is visible and this is not a smoke run, else ``"cpu"``."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() and not smoke else "cpu"

@@ -1,0 +1,120 @@
+"""Every example script runs with --smoke on the CPU, on data the test makes, and fails clearly.
+
+Examples are discovered (every examples/*.py), so a new example is covered the moment it
+lands. One that declares ``EXAMPLE_DATA = "cifar10"`` gets ``--data <fixture>``, a tiny fake
+CIFAR-10 made by :func:`torchprimer.cifar.make_fixture`; the real archive is never needed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from torchprimer.cifar import make_fixture
+from torchprimer.examples_cli import ARGV_ENV, ExampleParser, example_argv, parse_args
+from torchprimer.render import discover
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = discover()
+CIFAR_EXAMPLES = [e for e in EXAMPLES if e.data == "cifar10"]
+
+
+def _env() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != ARGV_ENV}
+    env["MPLBACKEND"] = "Agg"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _run(script: Path, args: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(script), *args], cwd=cwd, env=_env(),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def cifar_fixture(tmp_path_factory) -> Path:
+    return make_fixture(tmp_path_factory.mktemp("data") / "cifar10", per_class=4, seed=0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_smoke_run(example, cifar_fixture, tmp_path):
+    args = ["--smoke"] + (["--data", str(cifar_fixture)] if example.data == "cifar10" else [])
+    # run from an empty folder: whatever the example writes lands there, not in the repo
+    proc = _run(example.path, args, cwd=tmp_path)
+    assert proc.returncode == 0, f"{example.name} --smoke failed:\n{proc.stderr[-3000:]}"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_bad_argument_is_one_line_and_exit_2(example, tmp_path):
+    proc = _run(example.path, ["--no-such-option"], cwd=tmp_path, timeout=300)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--no-such-option" in lines[0], proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("example", CIFAR_EXAMPLES, ids=[e.name for e in CIFAR_EXAMPLES])
+def test_missing_data_folder_is_one_line_and_exit_1(example, tmp_path):
+    missing = tmp_path / "no-cifar-here"
+    proc = _run(example.path, ["--smoke", "--data", str(missing)], cwd=tmp_path, timeout=300)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(missing) in lines[0] and "not found" in lines[0], proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- torchprimer.examples_cli -------------------------------------------------------------------
+
+def test_example_argv_prefers_environment(monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["script.py", "--from-argv"])
+    monkeypatch.delenv(ARGV_ENV, raising=False)
+    assert example_argv() == ["--from-argv"]
+    monkeypatch.setenv(ARGV_ENV, '["--from-env", "1"]')
+    assert example_argv() == ["--from-env", "1"]
+
+
+@pytest.mark.parametrize("raw", ["--epochs 2", '{"epochs": 2}', '["--epochs", 2]'])
+def test_example_argv_rejects_bad_environment(monkeypatch, raw):
+    monkeypatch.setenv(ARGV_ENV, raw)
+    with pytest.raises(ValueError, match=ARGV_ENV):
+        example_argv()
+
+
+def test_parser_error_is_one_line(capsys):
+    parser = ExampleParser(prog="demo.py")
+    parser.add_argument("--epochs", type=int)
+    with pytest.raises(SystemExit) as info:
+        parse_args(parser, ["--epochs", "two"], install_hook=False)
+    assert info.value.code == 2
+    assert capsys.readouterr().err == "demo.py: error: argument --epochs: invalid int value: 'two' (see --help)\n"
+
+
+def test_torchprimer_errors_are_one_line_as_a_script(tmp_path):
+    script = tmp_path / "demo.py"
+    script.write_text(
+        "from torchprimer.examples_cli import ExampleParser, parse_args\n"
+        "from torchprimer.cifar import load_cifar10_folder\n"
+        "args = parse_args(ExampleParser(prog='demo.py'))\n"
+        "load_cifar10_folder('nowhere')\n"
+    )
+    proc = _run(script, [], cwd=tmp_path, timeout=300)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("demo.py: error: nowhere: CIFAR-10 folder not found")
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_other_errors_keep_their_traceback(tmp_path):
+    script = tmp_path / "demo.py"
+    script.write_text(
+        "from torchprimer.examples_cli import ExampleParser, parse_args\n"
+        "args = parse_args(ExampleParser(prog='demo.py'))\n"
+        "raise KeyError('a bug, not bad input')\n"
+    )
+    proc = _run(script, [], cwd=tmp_path, timeout=300)
+    assert proc.returncode == 1
+    assert "Traceback" in proc.stderr and "KeyError" in proc.stderr
