@@ -312,3 +312,19 @@ def test_stamp_markdown_says_where_it_ran():
     gpu = provenance.stamp_markdown({**base, "gpu": "NVIDIA H100 80GB HBM3", "device": "GPU: NVIDIA H100 80GB HBM3"}, "demo")
     assert "| device | GPU: NVIDIA H100 80GB HBM3 (CPU: Some CPU) |" in gpu and "| CUDA | CUDA 13.0 |" in gpu
     assert json.dumps(base)  # the stamp is plain JSON (it travels from the kernel as a line)
+
+
+def test_tidy_streams_joins_chunks_resolves_bars_and_keeps_figures_in_place():
+    from nbformat.v4 import new_output
+
+    outputs = [
+        new_output("stream", name="stdout", text="\rbar 1/2"),
+        new_output("stream", name="stderr", text="\r   \r"),        # a bar that erased itself
+        new_output("stream", name="stdout", text="\r    \repoch 1\n\rbar 2/2"),
+        new_output("stream", name="stdout", text="\n"),
+        new_output("display_data", data={"text/plain": "<figure>"}),
+        new_output("stream", name="stdout", text="after\n"),
+    ]
+    tidied = render._tidy_streams(outputs)
+    assert [(o.output_type, o.get("text")) for o in tidied] == [
+        ("stream", "epoch 1\nbar 2/2\n"), ("display_data", None), ("stream", "after\n")]

@@ -174,27 +174,47 @@ def _terminal_text(text: str) -> str:
     return "\n".join(re.split(r"\r(?!$)", line.rstrip("\r"))[-1] for line in lines)
 
 
+def _tidy_streams(outputs: list) -> list:
+    """Within each run of consecutive stream outputs: join each stream's text, resolve carriage
+    returns, drop what is left blank (a progress bar that erased itself). Order across stream
+    names is that of their first chunk; other outputs (figures, tables) keep their places."""
+    tidied, run = [], []
+
+    def flush() -> None:
+        merged: dict[str, Any] = {}
+        for out in run:
+            if out.name in merged:
+                merged[out.name].text += out.text
+            else:
+                merged[out.name] = out
+        for out in merged.values():
+            out.text = _terminal_text(out.text)
+            if out.text.strip():
+                tidied.append(out)
+        run.clear()
+
+    for out in outputs:
+        if out.output_type == "stream":
+            run.append(out)
+        else:
+            flush()
+            tidied.append(out)
+    flush()
+    return tidied
+
+
 def _tidy(notebook) -> None:
-    """Merge consecutive stream outputs, resolve carriage returns, number cells 1, 2, ..."""
+    """Tidy stream outputs (see _tidy_streams) and number the code cells 1, 2, ..."""
     count = 0
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
         count += 1
         cell.execution_count = count
-        outputs = []
         for out in cell.outputs:
             if out.output_type == "execute_result":
                 out.execution_count = count
-            if (out.output_type == "stream" and outputs and outputs[-1].output_type == "stream"
-                    and outputs[-1].name == out.name):
-                outputs[-1].text += out.text
-            else:
-                outputs.append(out)
-        for out in outputs:
-            if out.output_type == "stream":
-                out.text = _terminal_text(out.text)
-        cell.outputs = outputs
+        cell.outputs = _tidy_streams(cell.outputs)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
