@@ -8,7 +8,7 @@ PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 STAMP := $(VENV)/.installed
 
-.PHONY: help install test serve docs render bench lock clean distclean
+.PHONY: help install browser test serve docs render bench lock clean distclean
 
 help:
 	@echo "make serve   build and serve the site at http://127.0.0.1:$(PORT) (PORT=... to change)"
@@ -28,7 +28,22 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-test: install
+# The browser tests (tests/test_browser.py) drive Debian's Chromium through Playwright, whose
+# Python package comes from requirements.lock. Playwright's own browser download is never used:
+# the tests must run on an offline machine. As root with apt-get, install Chromium; otherwise
+# say how, and the browser tests skip with the same reason.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "make: installing Chromium for the browser tests (apt-get install chromium)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	    || { echo "make: apt-get install chromium failed; the browser tests need $(CHROMIUM)"; exit 1; }; \
+	else \
+	  echo "make: browser tests need Chromium at $(CHROMIUM) and will be skipped; install it with: sudo apt-get install chromium"; \
+	fi
+
+test: install browser
 	$(BIN)/python -m pytest
 
 serve: install

@@ -1,0 +1,452 @@
+"""The reader's experience, tested in a real browser.
+
+Playwright drives Debian's Chromium (``/usr/bin/chromium``; Playwright's own browser download
+is never used, the tests run offline) against the site built once with
+``mkdocs build --strict`` and served on 127.0.0.1. What a reader would notice is checked:
+
+* every page loads with no console error, no failed request and no request to another host;
+  its figures load, nothing is wider than the window (desktop and phone) and no Markdown is
+  left unrendered;
+* search suggests and opens a page; the dark/light toggle switches and is remembered;
+* the copy button gives code that runs as it is in ``python`` and prints what the page shows;
+* an example page shows its outputs, figures and provenance stamp, and its ``.py`` and
+  ``.ipynb`` downloads work;
+* a missing address gets the site's own 404 page, which helps the reader on.
+
+Screenshots of every page land in ``artifacts/screenshots/`` (git-ignored) to look at.
+``make test`` installs Chromium when it can (see the Makefile's ``browser`` target); without
+it these tests skip, saying how to install it.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from doccheck import lex, page_script
+from pagescript import WARNING_FLAGS
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+NO_CHROMIUM = (
+    f"browser tests need Chromium at {CHROMIUM}: `make test` installs it when run as root "
+    "with apt-get; otherwise install it with `sudo apt-get install chromium`"
+)
+# Headless, and quiet: no GPU, no QUIC, no first-run, update or sync traffic. The machine may
+# be offline, and any request the browser makes on its own would count as a failed request.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM),
+]
+
+
+# --- what the site should contain, known before it is built --------------------------------
+
+def page_url(source: Path) -> str:
+    """The address MkDocs gives a page (use_directory_urls): ``a/b.md`` -> ``a/b/``."""
+    rel = source.relative_to(DOCS).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "index" else rel.parts
+    return "".join(f"{p}/" for p in parts)
+
+
+def site_sources() -> list[Path]:
+    """Every page MkDocs builds: Markdown pages and rendered example notebooks."""
+    found = [
+        p for p in sorted(DOCS.rglob("*.md")) + sorted((DOCS / "examples").glob("*.ipynb"))
+        if not any(part.startswith(("_", ".")) for part in p.relative_to(DOCS).parts)
+    ]
+    return found
+
+
+SOURCES = site_sources()
+EXAMPLES = sorted((DOCS / "examples").glob("*.ipynb"))
+COPY_PAGE = DOCS / "tensors" / "first-steps.md"  # the foundation's model page: always there
+if (DOCS / "training" / "autograd.md").exists():
+    SEARCH = ("autograd", "training/autograd/")
+else:  # the autograd page is issue 5's; until it lands, search finds the first page
+    SEARCH = ("tensor", "tensors/first-steps/")
+
+
+def source_id(source: Path) -> str:
+    return str(source.relative_to(DOCS))
+
+
+def shot_name(url_path: str) -> str:
+    return (url_path.strip("/").replace("/", "--") or "home") + ".png"
+
+
+# --- the built site, served the way a static host serves it ---------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site; a missing address gets the site's 404.html, as on GitHub Pages."""
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass  # keep pytest's output for failures
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.exists():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("browser-site")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stderr[-5000:]}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def base_url(site) -> str:
+    handler = lambda *args: SiteHandler(*args, directory=str(site))  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+# --- the browser --------------------------------------------------------------------------
+
+def launch(playwright):
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Watch:
+    """Everything that went wrong while a page was open, in words a failure can print."""
+
+    problems: list[str] = field(default_factory=list)
+    allowed_status: set[tuple[str, int]] = field(default_factory=set)
+
+    def allow(self, url: str, status: int) -> None:
+        self.allowed_status.add((url, status))
+
+
+def watch(context) -> Watch:
+    """Record console errors, uncaught exceptions, failed requests and other hosts' requests."""
+    seen = Watch()
+
+    def route(route):
+        host = urlsplit(route.request.url).hostname
+        if host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            seen.problems.append(f"request to another host: {route.request.url}")
+            route.abort()
+
+    def console(msg):
+        where = msg.location.get("url", "")
+        if msg.type == "error" and not any(where == url and str(status) in msg.text
+                                           for url, status in seen.allowed_status):
+            seen.problems.append(f"console error: {msg.text} ({msg.location.get('url', '')})")
+
+    def response(resp):
+        if resp.status >= 400 and (resp.url, resp.status) not in seen.allowed_status:
+            seen.problems.append(f"HTTP {resp.status}: {resp.url}")
+
+    def failed(req):
+        if urlsplit(req.url).hostname in LOCAL_HOSTS:  # other hosts are reported by route()
+            seen.problems.append(f"request failed: {req.url} ({req.failure})")
+
+    context.route("**/*", route)
+    context.on("console", console)
+    context.on("weberror", lambda err: seen.problems.append(f"uncaught error: {err.error}"))
+    context.on("response", response)
+    context.on("requestfailed", failed)
+    return seen
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport=DESKTOP, color_scheme="light")
+    ctx.watch = watch(ctx)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+def shoot(page, name: str, full_page: bool = True) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / name
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def settle(page) -> None:
+    """Scroll through the page so lazy content loads, then wait for every image."""
+    page.evaluate(
+        """async () => {
+            for (let y = 0; y < document.body.scrollHeight; y += window.innerHeight) {
+                window.scrollTo(0, y);
+                await new Promise(r => requestAnimationFrame(r));
+            }
+            window.scrollTo(0, 0);
+        }"""
+    )
+    page.wait_for_function("Array.from(document.images).every(img => img.complete)", timeout=10_000)
+    page.wait_for_load_state("networkidle")
+
+
+# Read in the page: what a reader would see as broken. Code and notebook cells are left out
+# of the raw-Markdown check, since they may show Markdown on purpose.
+LAYOUT_PROBLEMS = """() => {
+    const out = [];
+    const article = document.querySelector("article.md-content__inner");
+    if (!article) return ["no article element: the theme did not render the page"];
+    if (!article.querySelector("h1")) out.push("no h1 title");
+    for (const img of document.images) {
+        if (img.naturalWidth === 0) out.push(`figure did not load: ${(img.getAttribute("src") || "").slice(0, 80)}`);
+    }
+    const overflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+    if (overflow > 1) out.push(`page is ${overflow}px wider than the ${window.innerWidth}px window`);
+    const prose = article.cloneNode(true);
+    prose.querySelectorAll("pre, code, script, style, .highlight, .jp-InputArea, .jp-OutputArea")
+        .forEach(el => el.remove());
+    const text = prose.textContent;
+    for (const [pattern, what] of [
+        [/(^|\\n)\\s*(!!!|\\?\\?\\?\\+?)\\s+\\w/, "an admonition left as raw Markdown"],
+        [/```/, "a code fence left as raw Markdown"],
+        [/(^|\\n)\\s*\\|?\\s*:?-{3,}:?\\s*\\|/, "a table left as raw Markdown"],
+        [/\\]\\([^)\\s]+\\.md(#[^)]*)?\\)/, "a link left as raw Markdown"],
+    ]) {
+        const m = text.match(pattern);
+        if (m) out.push(`${what}: ${JSON.stringify(text.slice(Math.max(0, m.index - 40), m.index + 60))}`);
+    }
+    if (document.querySelector(".arithmatex") && !window.MathJax && !window.katex) {
+        out.push("math left as raw TeX: the page has arithmatex spans but no MathJax or KaTeX");
+    }
+    return out;
+}"""
+
+
+def visit(page, url: str):
+    response = page.goto(url, wait_until="networkidle")
+    settle(page)
+    return response
+
+
+# --- every page ---------------------------------------------------------------------------
+
+def test_every_built_page_is_checked(site):
+    """The page list the browser walks is the list of pages MkDocs built: none escapes."""
+    built = {p.parent.relative_to(site).as_posix() for p in site.rglob("index.html")}
+    expected = {page_url(s).strip("/") or "." for s in SOURCES}
+    assert built == expected
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=source_id)
+def test_page_loads_cleanly(source, base_url, context, page):
+    url_path = page_url(source)
+    response = visit(page, base_url + url_path)
+    assert response is not None and response.status == 200, f"{url_path}: HTTP {response and response.status}"
+    shoot(page, shot_name(url_path))
+    problems = page.evaluate(LAYOUT_PROBLEMS)
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(200)  # let the theme re-lay the page out for the narrow window
+    problems += [f"phone width: {p}" for p in page.evaluate(LAYOUT_PROBLEMS) if "wider than" in p]
+    assert context.watch.problems + problems == [], f"{url_path} as a reader sees it"
+
+
+# --- search, palette, copy ----------------------------------------------------------------
+
+def test_search_suggests_and_opens_the_page(base_url, context, page):
+    query, target = SEARCH
+    visit(page, base_url)
+    page.keyboard.press("/")  # Material's shortcut: focus the search box
+    search = page.locator("input.md-search__input")
+    assert search.evaluate("el => el === document.activeElement"), "'/' did not focus the search box"
+    page.keyboard.type(query[:-2], delay=30)  # most of the word: the theme suggests the rest
+    suggest = page.locator(".md-search__suggest")
+    page.wait_for_function(
+        "q => (document.querySelector('.md-search__suggest')?.textContent || '').trim().toLowerCase().startsWith(q)",
+        arg=query, timeout=10_000,
+    )
+    suggestion = suggest.text_content().strip()
+    page.keyboard.type(query[-2:], delay=30)
+    results = page.locator(".md-search-result__item a.md-search-result__link")
+    results.first.wait_for(timeout=10_000)
+    page.wait_for_timeout(500)  # the search worker answers each keystroke; let the last answer land
+    shoot(page, "search.png", full_page=False)
+    # one result per page, then its matching sections, all linking to the page
+    paths = [urlsplit(h).path for h in results.evaluate_all("as => as.map(a => a.href)")]
+    pages = list(dict.fromkeys(paths))
+    assert "/" + target in pages[:3], f"{target} is not among the first pages found for {query!r}: {pages}"
+    results.nth(paths.index("/" + target)).click()
+    page.wait_for_url(re.compile(re.escape(target)), timeout=10_000)
+    title = page.locator("article h1").first.text_content()
+    assert query in title.lower(), f"search for {query!r} (suggested {suggestion!r}) opened {title!r}"
+    assert context.watch.problems == []
+
+
+def test_dark_light_toggle(base_url, context, page):
+    visit(page, base_url + COPY_PAGE.relative_to(DOCS).with_suffix("").as_posix() + "/")
+    scheme = lambda: page.evaluate("document.body.getAttribute('data-md-color-scheme')")  # noqa: E731
+    background = lambda: page.evaluate("getComputedStyle(document.body).backgroundColor")  # noqa: E731
+    assert scheme() == "default"
+    light_bg = background()
+    page.locator("label[title='Switch to dark mode']").click()
+    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'")
+    assert background() != light_bg, "the palette attribute changed but the page did not"
+    shoot(page, "palette-dark.png", full_page=False)
+    page.reload(wait_until="networkidle")
+    assert scheme() == "slate", "the reader's choice of dark mode is forgotten on reload"
+    page.locator("label[title='Switch to light mode']").click()
+    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'default'")
+    assert background() == light_bg
+    assert context.watch.problems == []
+
+
+def test_copy_button_gives_code_that_runs(base_url, browser, tmp_path):
+    """Copy every python block of a page with its button; the copies run and print the #> lines."""
+    blocks = lex(COPY_PAGE.read_text(encoding="utf-8")).python_blocks
+    ctx = browser.new_context(viewport=DESKTOP, permissions=["clipboard-read", "clipboard-write"])
+    try:
+        seen = watch(ctx)
+        page = ctx.new_page()
+        visit(page, base_url + page_url(COPY_PAGE))
+        buttons = page.locator("div.language-python button[data-md-type='copy']")
+        assert buttons.count() == len(blocks), "a python block without a copy button"
+        copied = []
+        for i in range(len(blocks)):
+            page.evaluate("navigator.clipboard.writeText('')")
+            buttons.nth(i).click()
+            page.wait_for_function("async () => (await navigator.clipboard.readText()) !== ''")
+            copied.append(page.evaluate("navigator.clipboard.readText()"))
+        assert seen.problems == []
+    finally:
+        ctx.close()
+    for block, text in zip(blocks, copied):
+        assert text.rstrip("\n") == block.source.rstrip("\n"), f"block at line {block.line} copies differently"
+    script = "\n".join(text for block, text in zip(blocks, copied) if block.skip_reason is None)
+    proc = subprocess.run(
+        [sys.executable, *WARNING_FLAGS, "-c", script], cwd=tmp_path, capture_output=True,
+        text=True, timeout=300, env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
+    )
+    assert proc.returncode == 0, f"the copied code fails:\n{proc.stderr[-3000:]}"
+    assert proc.stdout == page_script(COPY_PAGE.read_text(encoding="utf-8"))[1]
+
+
+# --- example pages ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("notebook", EXAMPLES or [None], ids=lambda p: p.name if p else "none")
+def test_example_page_shows_outputs_and_downloads(notebook, base_url, context, page):
+    if notebook is None:
+        pytest.skip("no rendered example in docs/examples/*.ipynb yet (issue 7 renders them)")
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    has_figure = any(
+        "image/png" in out.get("data", {}) or "image/svg+xml" in out.get("data", {})
+        for cell in cells for out in cell.get("outputs", [])
+    )
+    url_path = page_url(notebook)
+    visit(page, base_url + url_path)
+    shoot(page, "example--" + shot_name(url_path))
+    outputs = page.locator(".jp-OutputArea-output")
+    assert outputs.count() > 0, "the example page shows no cell outputs"
+    figures = page.locator(".jp-OutputArea-output img")
+    if has_figure:
+        assert figures.count() > 0, "the notebook has figures the page does not show"
+        widths = figures.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
+        assert all(w > 0 for w in widths), "a figure on the example page did not load"
+    text = page.locator("article").inner_text()
+    assert re.search(r"torch \d+\.\d+", text) and re.search(r"\b20\d\d-\d\d-\d\d\b", text), (
+        "no provenance stamp (torch version and date of the run) on the example page"
+    )
+    links = page.locator("article a[href$='.py'], article a[href$='.ipynb']")
+    hrefs = sorted({h for h in links.evaluate_all("as => as.map(a => a.href)")})
+    kinds = {h.rsplit(".", 1)[1] for h in hrefs}
+    assert kinds == {"py", "ipynb"}, f"download links for .py and .ipynb expected, found {hrefs}"
+    for href in hrefs:
+        got = page.request.get(href)
+        assert got.status == 200, f"download {href}: HTTP {got.status}"
+        body = got.text()
+        if href.endswith(".ipynb"):
+            assert json.loads(body)["cells"], f"{href} is not a notebook"
+        else:
+            compile(body, href, "exec")  # the script downloads as valid Python
+    assert context.watch.problems == []
+
+
+# --- a missing address --------------------------------------------------------------------
+
+def test_missing_page_gets_a_helpful_404(base_url, context, page):
+    missing = base_url + "tensors/first-step/"  # a reader's typo of a real page
+    context.watch.allow(missing, 404)
+    response = page.goto(missing, wait_until="networkidle")
+    assert response.status == 404
+    assert page.locator("article h1").first.text_content().strip() == "Page not found"
+    assert page.locator("#missing-address").text_content() == "/tensors/first-step/"
+    site_map = page.locator("#site-map a").evaluate_all("as => as.map(a => a.pathname)")
+    assert "/tensors/first-steps/" in site_map, "the 404 page's list of pages lacks a real page"
+    shoot(page, "404.png")
+    search = page.locator("#search-missing")
+    assert "tensors first step" in search.text_content()
+    search.click()
+    page.wait_for_selector(".md-search-result__item", timeout=10_000)
+    results = page.locator(".md-search-result__item a.md-search-result__link").evaluate_all(
+        "as => as.map(a => new URL(a.href).pathname)"
+    )
+    assert "/tensors/first-steps/" in results, f"searching the missing address's words found {results}"
+    assert context.watch.problems == []
