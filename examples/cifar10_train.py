@@ -33,7 +33,7 @@
 # %%
 # How the site renders this page (python -m torchprimer.render reads these three lines)
 RENDER_ARGS = ["--data", ".data/cifar10", "--train-subset", "5000", "--curve-test-samples", "2000",
-               "--seed-epochs", "12", "--epochs", "4", "--widths", "16,32,64,128", "--batch-size", "128",
+               "--seed-epochs", "10", "--epochs", "8", "--widths", "16,32,64,128", "--batch-size", "128",
                "--publish", "src/torchprimer/weights"]
 GPU_RENDER_ARGS = ["--data", ".data/cifar10", "--seed-epochs", "20", "--epochs", "24",
                    "--widths", "64,128,256,256", "--batch-size", "512", "--publish", "src/torchprimer/weights"]
@@ -273,9 +273,9 @@ print(f"gap between train and test accuracy after the last epoch: "
 #   network is never pushed to infinite confidence.
 # - **On a GPU only: bfloat16 autocast and channels-last.** Matrix units run bfloat16
 #   much faster than float32, and cuDNN's convolutions prefer the NHWC layout that
-#   `memory_format=torch.channels_last` gives. On a CPU both are left off (bfloat16
-#   convolutions are slow on CPUs without bf16 matrix units, and this one is reached
-#   through plain float32 kernels).
+#   `memory_format=torch.channels_last` gives. On a CPU the recipe leaves both off and
+#   trains in float32; the pretrained-inference example measures what bfloat16,
+#   channels-last and `torch.compile` do for inference on the machine it ran on.
 
 # %%
 from torchprimer.batches import crop_flip

@@ -298,6 +298,9 @@ def test_git_commit_marks_uncommitted_code_dirty(tmp_path):
     assert re.fullmatch(r"[0-9a-f]{12}", clean)
     (tmp_path / "notes.md").write_text("other people's work in progress\n")
     assert provenance.git_commit(tmp_path) == clean  # not code: not dirty
+    (tmp_path / "src" / "torchprimer" / "weights").mkdir(parents=True)
+    (tmp_path / "src" / "torchprimer" / "weights" / "w.pt").write_bytes(b"published by a render")
+    assert provenance.git_commit(tmp_path) == clean  # a render's output: not dirty
     (tmp_path / "src" / "m.py").write_text("x = 2\n")
     assert provenance.git_commit(tmp_path) == clean + "+dirty"
 

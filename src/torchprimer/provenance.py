@@ -26,8 +26,9 @@ from typing import Any
 
 #: Where a render without git (the GPU machine gets a copy of the tree) finds the commit.
 COMMIT_ENV = "TORCHPRIMER_GIT_COMMIT"
-#: The paths whose uncommitted changes make a stamp's commit "+dirty": the code that ran.
-CODE_PATHS = ("examples", "src", "hubconf.py")
+#: The paths whose uncommitted changes make a stamp's commit "+dirty": the code that ran
+#: (the weights a render publishes are its output, not its code).
+CODE_PATHS = ("examples", "src", "hubconf.py", ":(exclude)src/torchprimer/weights")
 
 
 def cpu_model() -> str:

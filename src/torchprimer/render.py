@@ -122,6 +122,13 @@ def script_notebook(path: str | os.PathLike[str]):
     return jupytext.read(str(path), fmt="py:percent")
 
 
+def jupytext_reads(text: str):
+    """The notebook jupytext reads from percent-format script text."""
+    import jupytext
+
+    return jupytext.reads(text, fmt="py:percent")
+
+
 def code_cells(notebook) -> list[str]:
     """The sources of a notebook's code cells, in order (what the drift check compares)."""
     return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
@@ -222,6 +229,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -310,7 +321,8 @@ def render(
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
 
-    notebook = script_notebook(example.path)
+    source = example.path.read_bytes()  # the script as rendered, even if it is edited meanwhile
+    notebook = jupytext_reads(source.decode())
     if not code_cells(notebook):
         raise RenderError(f"{example.path}: no code cells (is it in jupytext percent format, '# %%'?)")
     notebook.cells.insert(0, nbformat.v4.new_code_cell(_START_CELL))
@@ -365,7 +377,7 @@ def render(
     notebook.metadata.pop("jupytext", None)
     nbformat.validate(notebook)
     _atomic_write(output_dir / f"{example.name}.ipynb", nbformat.writes(notebook).encode() + b"\n")
-    _atomic_write(output_dir / example.path.name, example.path.read_bytes())
+    _atomic_write(output_dir / example.path.name, source)
     return stamp
 
 

@@ -1,0 +1,126 @@
+"""hubconf.py: torch.hub lists and loads the committed weights offline, hash-checked."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from torchprimer.checkpoint import CheckpointError, read_sidecar, sha256_file
+
+ROOT = Path(__file__).resolve().parents[1]
+WEIGHTS = ROOT / "src" / "torchprimer" / "weights"
+ENTRIES = {"seed_cnn": "cifar10_seed_cnn", "resnet_small": "cifar10_resnet_small", "digits_cnn": "digits_cnn"}
+
+
+def test_hub_lists_the_entries():
+    from torchprimer.hub import list_local
+
+    assert list_local(ROOT) == sorted(ENTRIES)
+
+
+def test_list_local_needs_a_hubconf(tmp_path):
+    from torchprimer.hub import list_local
+
+    with pytest.raises(FileNotFoundError, match="hubconf.py: not found"):
+        list_local(tmp_path)
+
+
+@pytest.mark.parametrize("weights", sorted(ENTRIES.values()))
+def test_committed_weights_match_their_sidecar_and_size_limit(weights):
+    path = WEIGHTS / f"{weights}.pt"
+    info = read_sidecar(path)
+    assert sha256_file(path) == info["sha256"]
+    assert path.stat().st_size == info["bytes"] < 10_000_000
+    meta = info["metadata"]
+    # every published checkpoint says where and how it was trained, and how well it does
+    assert {"device", "torch", "trained_by", "test_accuracy", "data"} <= set(meta)
+    assert meta["device"].startswith(("CPU: ", "NVIDIA")) or "GPU" in meta["device"]
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRIES))
+def test_load_pretrained_offline(entry):
+    model = torch.hub.load(str(ROOT), entry, source="local", pretrained=True)
+    assert not model.training
+    assert model.checkpoint_info["sha256"] == sha256_file(WEIGHTS / f"{ENTRIES[entry]}.pt")
+    shape = (2, 1, 8, 8) if entry == "digits_cnn" else (2, 3, 32, 32)
+    with torch.no_grad():
+        assert model(torch.zeros(shape)).shape == (2, 10)
+
+
+def test_untrained_entry_takes_constructor_arguments():
+    model = torch.hub.load(str(ROOT), "resnet_small", source="local", widths=(8, 16, 16, 32))
+    assert model.training and model.net[0][0].out_channels == 8
+    with pytest.raises(ValueError, match="drop"):
+        torch.hub.load(str(ROOT), "resnet_small", source="local", pretrained=True, widths=(8, 16, 16, 32))
+
+
+def test_pretrained_digits_model_reads_digits():
+    from torchprimer.digits import digits_split
+
+    _, (x_test, y_test) = digits_split(seed=0)
+    model = torch.hub.load(str(ROOT), "digits_cnn", source="local", pretrained=True)
+    with torch.no_grad():
+        accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
+    assert accuracy == pytest.approx(model.checkpoint_info["metadata"]["test_accuracy"], abs=1e-3)
+    assert accuracy > 0.9
+
+
+@pytest.fixture()
+def hub_copy(tmp_path):
+    """A copy of hubconf.py and its weights: damage is done there, never to the committed files."""
+    repo = tmp_path / "repo"
+    (repo / "src" / "torchprimer").mkdir(parents=True)
+    shutil.copy(ROOT / "hubconf.py", repo)
+    shutil.copytree(WEIGHTS, repo / "src" / "torchprimer" / "weights")
+    return repo
+
+
+def _committed() -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in WEIGHTS.iterdir()}
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupted", "wrong_hash"])
+def test_damaged_weights_are_refused(hub_copy, damage):
+    before = _committed()
+    pt = hub_copy / "src" / "torchprimer" / "weights" / "cifar10_resnet_small.pt"
+    data = pt.read_bytes()
+    if damage == "truncated":
+        pt.write_bytes(data[: len(data) // 3])
+        message = "truncated"
+    elif damage == "corrupted":
+        pt.write_bytes(data[:100] + bytes([data[100] ^ 0xFF]) + data[101:])
+        message = "SHA-256 mismatch"
+    else:
+        side = pt.with_suffix(".json")
+        side.write_text(json.dumps({**json.loads(side.read_text()), "sha256": "0" * 64}))
+        message = "SHA-256 mismatch: expected 0000000000000000"
+    with pytest.raises(CheckpointError, match=message):
+        torch.hub.load(str(hub_copy), "resnet_small", source="local", pretrained=True)
+    assert _committed() == before
+
+
+def test_fresh_process_loads_offline_without_the_package_on_the_path(hub_copy, tmp_path):
+    # what a user of a plain checkout runs: hubconf adds src/ itself
+    shutil.copytree(ROOT / "src" / "torchprimer", hub_copy / "src" / "torchprimer", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    code = ("import torch; m = torch.hub.load(%r, 'digits_cnn', source='local', pretrained=True); "
+            "import torchprimer; print(type(m).__name__, m.training, torchprimer.__file__)") % str(hub_copy)
+    proc = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path, env={"PYTHONPATH": ":".join(p for p in sys.path if "site-packages" in p),
+                                             "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    name, training, location = proc.stdout.split()
+    assert (name, training) == ("DigitsCNN", "False") and location.startswith(str(hub_copy))
+
+
+def test_digits_weights_can_be_remade():
+    from torchprimer.digits import train_digits_cnn
+
+    model, accuracy = train_digits_cnn(epochs=3, seed=0)
+    assert not model.training and accuracy > 0.8
