@@ -1,0 +1,268 @@
+# %% [markdown]
+# # Data-parallel training with torchrun and DDP
+#
+# This script trains a small network on scikit-learn's digits (1,797 8x8 images of
+# handwritten digits, bundled with scikit-learn, so nothing is downloaded) with
+# `DistributedDataParallel`. The same file runs three ways:
+#
+# ```bash
+# python examples/ddp_train.py                                   # one process
+# torchrun --nproc_per_node=2 examples/ddp_train.py --batch-size 32   # two processes
+# python -m torchprimer.distributed --nproc_per_node=2 examples/ddp_train.py --batch-size 32
+# ```
+#
+# The last line is torchrun with its arguments checked first and a failed job
+# reported in one line. `--batch-size` is per process: two processes with 32 each
+# take the same steps as one process with 64, which is what this page checks at
+# the end, by running torchrun from here. Under torchrun, rank 0 prints and writes
+# checkpoints; the other ranks train silently. The page
+# [Scaling out with DDP and torchrun](../../scaling/ddp/) explains each part.
+#
+# A notebook kernel is one process, so the cells below run with a world of one; the
+# last cell launches the two-process run and compares.
+
+# %%
+# Arguments the site's render uses: train in this process, then run torchrun with two
+# processes on the same samples and compare the weights (see the last cells).
+RENDER_ARGS = ["--compare-with-torchrun", "2"]
+EXAMPLE_DATA = None
+
+# %%
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.utils.data import DataLoader, TensorDataset
+
+from torchprimer import distributed as tpd
+from torchprimer.examples_cli import ARGV_ENV, parse_args
+from torchprimer.training import evaluate
+
+# %% [markdown]
+# ## Arguments
+#
+# `--smoke` is the few-step run CI does on every build. `--max-steps` stops early
+# (the tests use it), `--checkpoint-every` writes a checkpoint every so many optimizer
+# steps, and `--fail-at-step` kills the last rank with `SIGKILL` at that step on the
+# first attempt only (`$TORCHELASTIC_RESTART_COUNT` is 0), to show torchrun's
+# `--max-restarts` bringing the job back from the last checkpoint.
+
+# %%
+parser = tpd.ArgumentParser(prog="ddp_train.py",
+                            description="Train an MLP on digits with DDP (or one process).")
+parser.add_argument("--epochs", type=int, default=10)
+parser.add_argument("--batch-size", type=int, default=64, help="samples per process per step")
+parser.add_argument("--lr", type=float, default=0.05)
+parser.add_argument("--momentum", type=float, default=0.9)
+parser.add_argument("--hidden", type=int, default=64)
+parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+parser.add_argument("--checkpoint-dir", type=Path, default=None,
+                    help="an existing directory; resume from its newest checkpoint")
+parser.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS")
+parser.add_argument("--max-steps", type=int, default=None)
+parser.add_argument("--fail-at-step", type=int, default=None, metavar="STEP")
+parser.add_argument("--init-timeout", type=float, default=300.0, metavar="SECONDS")
+parser.add_argument("--compare-with-torchrun", type=int, default=0, metavar="N")
+parser.add_argument("--smoke", action="store_true", help="5 steps, for CI")
+args = parse_args(parser)
+if args.smoke:
+    args.epochs, args.max_steps = 1, 5
+for name in ("epochs", "batch_size", "hidden", "max_steps", "compare_with_torchrun"):
+    value = getattr(args, name)
+    if value is not None and value < (0 if name == "compare_with_torchrun" else 1):
+        parser.error(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+if args.checkpoint_every < 0 or args.init_timeout <= 0:
+    parser.error("--checkpoint-every must be >= 0 and --init-timeout > 0")
+if args.compare_with_torchrun and args.batch_size % args.compare_with_torchrun:
+    parser.error(f"--batch-size {args.batch_size} does not split into {args.compare_with_torchrun} processes")
+if args.checkpoint_dir is not None:
+    try:
+        tpd.checkpoint_dir(args.checkpoint_dir)
+    except OSError as err:
+        tpd.exit_with_input_error(parser.prog, err)
+
+# %% [markdown]
+# ## Data and model
+#
+# Every rank loads the whole data set (it is small); `shard_loader` gives each rank
+# its own shard through a `DistributedSampler`. The model is built after
+# `torch.manual_seed`, so every rank starts from the same weights; DDP would copy
+# rank 0's weights to the others anyway when it wraps the model.
+
+# %%
+digits = load_digits()
+x_train, x_test, y_train, y_test = train_test_split(
+    digits.data / 16.0, digits.target, test_size=0.2, random_state=0, stratify=digits.target)
+train_set = TensorDataset(torch.tensor(x_train, dtype=torch.float32), torch.tensor(y_train))
+test_set = TensorDataset(torch.tensor(x_test, dtype=torch.float32), torch.tensor(y_test))
+
+
+def make_model(hidden: int) -> nn.Module:
+    return nn.Sequential(nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, 10))
+
+
+# %% [markdown]
+# ## The training loop
+#
+# The loop counts optimizer steps, so a restart can pick up mid-epoch: the epoch and
+# the position in it follow from the step, `set_epoch` restores that epoch's order,
+# and the batches already trained on are skipped. `loss.backward()` on the DDP
+# model is where the ranks meet: DDP all-reduces each gradient bucket as soon as it
+# is ready, so after `backward()` every rank holds the average gradient and
+# `optimizer.step()` makes the same update everywhere.
+
+# %%
+def train(args, ctx: tpd.Context):
+    torch.manual_seed(args.seed)
+    model = make_model(args.hidden).to(ctx.device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+    loader = tpd.shard_loader(train_set, args.batch_size, ctx, seed=args.seed)
+    per_epoch = len(loader)
+    total = args.epochs * per_epoch if args.max_steps is None else min(args.max_steps, args.epochs * per_epoch)
+    global_batch = args.batch_size * ctx.world_size
+    step = 0
+
+    latest = tpd.latest_checkpoint(args.checkpoint_dir) if args.checkpoint_dir else None
+    if latest is not None:
+        state = tpd.load_checkpoint(latest, map_location=ctx.device)
+        if (state["global_batch"], state["seed"]) != (global_batch, args.seed):
+            tpd.exit_with_input_error(parser.prog, (
+                f"{latest} was written by a run with global batch {state['global_batch']} and seed "
+                f"{state['seed']}; this run has {args.batch_size} x {ctx.world_size} = {global_batch} "
+                f"and seed {args.seed}; resume with those or use another --checkpoint-dir"))
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step = state["step"]
+        tpd.print0(ctx, f"resumed from {latest.name} at step {step} (attempt {ctx.restart_count + 1})")
+
+    def checkpoint(step):
+        tpd.save_checkpoint(args.checkpoint_dir, step, {
+            "step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "global_batch": global_batch, "seed": args.seed, "world_size": ctx.world_size}, ctx)
+
+    # DDP registers hooks that all-reduce gradients during backward(); on a GPU it also
+    # needs the device this rank owns.
+    net = model
+    if ctx.distributed:
+        net = DDP(model, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
+    loss_fn = nn.CrossEntropyLoss()
+    tpd.print0(ctx, f"{ctx.world_size} process(es), backend {ctx.backend or 'none'}, "
+                    f"{args.batch_size} samples each per step = {global_batch} per step, "
+                    f"{per_epoch} steps per epoch, training steps {step}..{total}")
+    first_step = step
+    if ctx.distributed:
+        torch.distributed.barrier()  # start the clock together
+    start = time.perf_counter()
+    while step < total:
+        epoch, done = divmod(step, per_epoch)
+        loader.sampler.set_epoch(epoch)
+        sums = torch.zeros(3, dtype=torch.float64, device=ctx.device)  # loss * n, correct, n
+        for inputs, targets in itertools.islice(loader, done, None):
+            if step == args.fail_at_step and ctx.restart_count == 0 and ctx.rank == ctx.world_size - 1:
+                print(f"rank {ctx.rank}: simulated crash (SIGKILL) at step {step}", file=sys.stderr, flush=True)
+                os.kill(os.getpid(), signal.SIGKILL)
+            inputs, targets = inputs.to(ctx.device), targets.to(ctx.device)
+            optimizer.zero_grad(set_to_none=True)
+            outputs = net(inputs)
+            loss = loss_fn(outputs, targets)
+            loss.backward()  # DDP: gradients are averaged over all ranks here
+            optimizer.step()
+            step += 1
+            n = targets.shape[0]
+            sums += torch.stack([loss.detach().double() * n,
+                                 (outputs.argmax(1) == targets).sum().double(),
+                                 torch.tensor(n, dtype=torch.float64, device=ctx.device)])
+            if args.checkpoint_dir and args.checkpoint_every and step % args.checkpoint_every == 0 and step < total:
+                checkpoint(step)
+            if step == total:
+                break
+        if ctx.distributed:
+            torch.distributed.all_reduce(sums)  # the log shows all ranks' samples, not rank 0's shard
+        loss_sum, correct, seen = sums.tolist()
+        tpd.print0(ctx, f"epoch {epoch + 1:2d}  step {step:4d}  train loss {loss_sum / seen:.4f}"
+                        f"  accuracy {correct / seen:.3f}  ({seen:.0f} samples)")
+    if ctx.distributed:
+        torch.distributed.barrier()
+    seconds = time.perf_counter() - start
+    if args.checkpoint_dir and step > first_step:
+        checkpoint(step)
+    return model, net, step - first_step, seconds
+
+
+# %% [markdown]
+# ## Run
+#
+# `tpd.setup()` reads torchrun's variables and joins the process group, or returns a
+# one-process context when there are none. `cleanup()` destroys the group in a
+# `finally`, so a failed run does not leave the other ranks waiting.
+
+# %%
+ctx = tpd.setup(device="cpu" if args.smoke else args.device, timeout=args.init_timeout)
+try:
+    model, net, steps_run, seconds = train(args, ctx)
+    drift = tpd.max_param_difference(net, ctx)
+finally:
+    tpd.cleanup()
+samples = steps_run * args.batch_size * ctx.world_size
+if steps_run:
+    tpd.print0(ctx, f"trained {steps_run} steps, {samples} samples in {seconds:.2f} s: "
+                    f"{samples / seconds:.0f} samples/s over {ctx.world_size} process(es)")
+tpd.print0(ctx, f"largest parameter difference between ranks: {drift}")
+
+# %% [markdown]
+# ## Test accuracy
+#
+# Rank 0 alone evaluates the held-out 20 % with `torchprimer.training.evaluate`: the
+# weights are the same on every rank, so one evaluation is enough.
+
+# %%
+if ctx.is_main:
+    result = evaluate(model, DataLoader(test_set, batch_size=256), nn.CrossEntropyLoss(), device=ctx.device)
+    print(f"test loss {result.loss:.4f}  test accuracy {result.accuracy:.3f} on {result.samples} digits")
+
+# %% [markdown]
+# ## The same steps with torchrun
+#
+# With `--compare-with-torchrun N` (the rendered page uses 2), this process launches
+# N processes with `torchrun --standalone --nproc_per_node=N`, each with 1/N of the
+# per-step batch, and compares their final weights with the ones trained above. DDP
+# averages the N gradients, so the two runs take the same steps on the same samples;
+# only the order of floating-point additions differs.
+
+# %%
+if args.compare_with_torchrun and ctx.is_main:
+    n = args.compare_with_torchrun
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(globals().get("__file__", "examples/ddp_train.py"))  # a kernel has no __file__
+        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={n}",
+                   str(script), "--batch-size", str(args.batch_size // n),
+                   "--epochs", str(args.epochs), "--lr", str(args.lr), "--momentum", str(args.momentum),
+                   "--hidden", str(args.hidden), "--seed", str(args.seed), "--device", "cpu"]
+        if args.max_steps is not None:
+            command += ["--max-steps", str(args.max_steps)]
+        print("$ torchrun", *command[3:5], "examples/ddp_train.py", *command[6:], "--checkpoint-dir <a temporary folder>")
+        command += ["--checkpoint-dir", folder]
+        # the children read their arguments from their command line, not from the
+        # variable the renderer set for this kernel
+        env = {k: v for k, v in os.environ.items() if k != ARGV_ENV}
+        run = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                             env={**env, "OMP_NUM_THREADS": "1", "TORCH_DISABLE_SHARE_RDZV_TCP_STORE": "1"})
+        print(run.stdout, end="")
+        if run.returncode:
+            raise SystemExit(f"torchrun failed with status {run.returncode}:\n{run.stderr[-2000:]}")
+        theirs = tpd.load_checkpoint(tpd.latest_checkpoint(folder))["model"]
+    mine = model.state_dict()
+    worst = max((mine[k] - theirs[k]).abs().max().item() for k in mine)
+    print(f"1 process x batch {args.batch_size} vs {n} processes x batch {args.batch_size // n}: "
+          f"largest weight difference {worst:.1e}")
