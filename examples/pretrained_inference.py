@@ -186,7 +186,7 @@ picks = list(range(step // 2, 12 * step, step))[:12]
 with torch.no_grad():
     probabilities = torch.softmax(model(normalize(test_images[picks])).float(), dim=1)
 top = probabilities.topk(3, dim=1)
-fig, axes = plt.subplots(2, 6, figsize=(12, 5.2))
+fig, axes = plt.subplots(2, 6, figsize=(12, 6.4))
 for ax, i, p, k in zip(axes.flat, picks, top.values, top.indices):
     ax.imshow(test_images[i].permute(1, 2, 0).cpu())
     ax.set_xticks([])
@@ -196,7 +196,7 @@ for ax, i, p, k in zip(axes.flat, picks, top.values, top.indices):
     ax.set_xlabel("\n".join(f"{CLASSES[c]} {v:.0%}" for c, v in zip(k.tolist(), p.tolist())),
                   fontsize=9, color="green" if right else "red")
 fig.suptitle(f"{type(model).__name__}: top-3 probabilities on test images")
-fig.tight_layout()
+fig.tight_layout(h_pad=2.5)
 plt.show()
 
 # %% [markdown]

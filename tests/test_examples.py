@@ -118,3 +118,23 @@ def test_other_errors_keep_their_traceback(tmp_path):
     proc = _run(script, [], cwd=tmp_path, timeout=300)
     assert proc.returncode == 1
     assert "Traceback" in proc.stderr and "KeyError" in proc.stderr
+
+
+@pytest.mark.parametrize("damage", ["truncated", "SHA-256 mismatch"])
+def test_pretrained_inference_refuses_a_damaged_checkpoint(cifar_fixture, tmp_path, damage):
+    import shutil
+
+    weights = ROOT / "src" / "torchprimer" / "weights"
+    committed = {p.name: p.read_bytes() for p in weights.iterdir()}
+    copy = Path(shutil.copy(weights / "cifar10_resnet_small.pt", tmp_path))
+    shutil.copy(weights / "cifar10_resnet_small.json", tmp_path)
+    data = copy.read_bytes()
+    copy.write_bytes(data[: len(data) // 2] if damage == "truncated" else data[:-1] + bytes([data[-1] ^ 1]))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    proc = _run(ROOT / "examples" / "pretrained_inference.py",
+                ["--smoke", "--data", str(cifar_fixture), "--checkpoint", str(copy)], cwd=tmp_path, timeout=300)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pretrained_inference.py: error: ") and damage in lines[0], proc.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in weights.iterdir()} == committed
