@@ -124,7 +124,7 @@ def test_tensorboard_shows_the_pages_run(runs, tensorboard_url):
             row = cells.index(RUN)  # the data table: run, smoothed, value, step, relative time
             shown_value, shown_step = float(cells[row + 2]), int(cells[row + 3])
             browser_setup.shoot(page, "tensorboard.png", full_page=False)
-            assert seen.problems == []
+            browser_setup.assert_clean(seen.problems, "TensorBoard")
         finally:
             chromium.close()
     assert shown_step == step
