@@ -235,10 +235,13 @@ print(pd.Series([f"{v:.1%}" for v in per_class], index=list(CLASSES), name="accu
 # - **bf16 + channels_last**: weights and inputs in the NHWC memory layout that
 #   convolution kernels prefer;
 # - **compiled**: `torch.compile` on top of that, which traces the model once and
-#   generates fused kernels (the first call pays the compilation, reported separately).
+#   generates fused kernels (the first call at each batch size pays the compilation,
+#   reported separately; torch keeps compiled kernels in an on-disk cache, so a second
+#   run on the same machine compiles much faster than the first).
 #
-# Each cell is the best of a few timed runs of `--bench-seconds` (after warm-up calls).
-# On a shared machine timings vary from run to run; compare columns within the table.
+# Each cell is the best of five timings of `--bench-seconds`/5 each, taken in turns with
+# the other columns (after warm-up calls), so that other work on a shared machine slows
+# all columns alike. Timings still vary from run to run; compare columns within a row.
 
 # %%
 import logging
@@ -253,21 +256,26 @@ def synchronize():
         torch.cuda.synchronize()
 
 
-def images_per_second(run, x, seconds):
-    for _ in range(2):  # warm-up: allocator, cuDNN autotuning, caches
-        run(x)
+def images_per_second(runs, x_by_run, seconds, rounds=5):
+    """Best images/s of each run over `rounds` interleaved timings, so that a burst of other
+    work on a shared machine slows every column alike instead of one."""
+    for name, run in runs.items():
+        for _ in range(2):  # warm-up: allocator, cuDNN autotuning, caches
+            run(x_by_run[name])
     synchronize()
-    best = 0.0
-    for _ in range(3):
-        calls, start = 0, time.perf_counter()
-        while True:
-            run(x)
-            calls += 1
-            synchronize()
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds / 3:
-                break
-        best = max(best, calls * len(x) / elapsed)
+    best = dict.fromkeys(runs, 0.0)
+    for _ in range(rounds):
+        for name, run in runs.items():
+            x = x_by_run[name]
+            calls, start = 0, time.perf_counter()
+            while True:
+                run(x)
+                calls += 1
+                synchronize()
+                elapsed = time.perf_counter() - start
+                if elapsed >= seconds / rounds:
+                    break
+            best[name] = max(best[name], calls * len(x) / elapsed)
     return best
 
 
@@ -288,16 +296,17 @@ with torch.inference_mode():
     for size in args.batch_sizes:
         x = normalize(test_images[torch.arange(size, device=device) % len(test_images)])
         x_cl = x.contiguous(memory_format=torch.channels_last)
-        row = {"batch size": size,
-               "eager fp32": images_per_second(fp32, x, args.bench_seconds),
-               "bf16": images_per_second(bf16(fp32), x, args.bench_seconds),
-               "bf16 + channels_last": images_per_second(bf16(channels_last), x_cl, args.bench_seconds)}
+        runs = {"eager fp32": fp32, "bf16": bf16(fp32), "bf16 + channels_last": bf16(channels_last)}
+        inputs = {"eager fp32": x, "bf16": x, "bf16 + channels_last": x_cl}
+        row = {"batch size": size}
         if compiled is not None:
             start = time.perf_counter()
             bf16(compiled)(x_cl)  # first call at this shape: compiles
             synchronize()
             row["compile (s)"] = time.perf_counter() - start
-            row["bf16 + channels_last + compiled"] = images_per_second(bf16(compiled), x_cl, args.bench_seconds)
+            runs["bf16 + channels_last + compiled"] = bf16(compiled)
+            inputs["bf16 + channels_last + compiled"] = x_cl
+        row.update(images_per_second(runs, inputs, len(runs) * args.bench_seconds))
         rows.append(row)
         print(f"batch {size}: done", flush=True)
 
