@@ -12,7 +12,8 @@ STAMP := $(VENV)/.installed
 
 help:
 	@echo "make serve   build and serve the site at http://127.0.0.1:$(PORT) (PORT=... to change)"
-	@echo "make test    every page snippet, unit test, example smoke run and the strict site build"
+	@echo "make test    every page snippet, unit test, example smoke run, browser test and the strict site build"
+	@echo "make browser install Chromium for the browser tests (as root with apt-get), or say how"
 	@echo "make docs    build the site into site/"
 	@echo "make render  execute examples into docs/examples/*.ipynb (EXAMPLE=name for one)"
 	@echo "make bench   time the suite: pytest --durations and the strict build"
