@@ -185,8 +185,10 @@ print(f"content loss: {trace[0][0]:.4f} -> {trace[-1][0]:.4f}")
 print(f"style loss:   {trace[0][1]:.3g} -> {trace[-1][1]:.3g}")
 
 fig, ax = plt.subplots(figsize=(5, 3))
-ax.plot([c for c, _ in trace], label="content loss")
-ax.plot([args.style_weight * s for _, s in trace], label=f"{args.style_weight:g} x style loss")
+# from the second evaluation on: the first content loss is exactly 0, off a log scale
+ax.plot(range(2, len(trace) + 1), [c for c, _ in trace[1:]], label="content loss")
+ax.plot(range(2, len(trace) + 1), [args.style_weight * s for _, s in trace[1:]],
+        label=f"{args.style_weight:g} x style loss")
 ax.set(xlabel="evaluation", yscale="log", title="Losses during the optimisation")
 ax.legend()
 plt.show()
@@ -208,7 +210,7 @@ plt.show()
 #
 # * The style loss falls by orders of magnitude while the content loss rises from
 #   zero: the two pull against each other, and `--style-weight` sets the balance
-#   (try 500 for more astronaut, 10000 for more tissue).
+#   (try 1000 for more astronaut, 10000 for more tissue).
 # * What transferred is what random features can see: the palette (browns, pale
 #   blues, off-white) and fine, cell-like texture. The astronaut stays recognisable
 #   through the stage-3 content features. Missing, compared with the VGG results of
