@@ -195,5 +195,5 @@ if len(shown):
 #   by backpropagation.
 # * The confusion matrix tells *which* errors a model makes, which accuracy alone
 #   hides.
-# * Next: the [image classification](image-classification.md) page puts the same
-#   ideas to work on colour photographs.
+# * Next: the *Image classification* page of this section puts the same ideas to
+#   work on colour photographs (CIFAR-10).
