@@ -1,8 +1,10 @@
 """torch.hub entry points of PyTorch Primer.
 
     import torch
-    torch.hub.list("path/to/checkout", source="local")
     model = torch.hub.load("path/to/checkout", "resnet_small", source="local", pretrained=True)
+
+    from torchprimer.hub import list_local  # torch.hub.list reads GitHub repositories only
+    list_local("path/to/checkout")          # ['digits_cnn', 'resnet_small', 'seed_cnn']
 
 ``pretrained=True`` loads the weights committed in ``src/torchprimer/weights/``: each
 ``<name>.pt`` has a ``<name>.json`` beside it recording its SHA-256, which is checked
