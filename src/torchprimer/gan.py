@@ -20,11 +20,6 @@ import torch
 from torch.nn import functional as F
 
 
-def _check_same_shape(a: torch.Tensor, b: torch.Tensor, names: str) -> None:
-    if a.shape != b.shape:
-        raise ValueError(f"{names}: shapes differ, {tuple(a.shape)} and {tuple(b.shape)}")
-
-
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,
                        real_label: float = 1.0) -> torch.Tensor:
     """``-log D(x) - log(1 - D(G(z)))``, averaged over the batch: real images should score 1, fakes 0.
@@ -55,5 +50,7 @@ def cycle_consistency_loss(original: torch.Tensor, reconstructed: torch.Tensor) 
 
     CycleGAN uses the L1 distance (Zhu et al., 2017, equation 2).
     """
-    _check_same_shape(original, reconstructed, "original and reconstructed")
+    if original.shape != reconstructed.shape:  # broadcasting would silently average the wrong pairs
+        raise ValueError(f"original and reconstructed: shapes differ, {tuple(original.shape)} "
+                         f"and {tuple(reconstructed.shape)}")
     return (original - reconstructed).abs().mean()
