@@ -16,6 +16,15 @@ when run as a script, and none when opened by hand in Jupyter (the defaults).
 >>> parse_args(parser, install_hook=False).epochs
 2
 >>> del os.environ[ARGV_ENV]
+
+Numeric arguments are checked when they are parsed, so a bad value is one line and exit
+status 2 before anything runs (``--smoke`` never hides one):
+
+>>> _ = parser.add_argument("--lr", type=positive_float, default=0.1)
+>>> parser.parse_args(["--lr", "-5"])
+Traceback (most recent call last):
+...
+SystemExit: 2
 """
 
 from __future__ import annotations
@@ -51,6 +60,69 @@ def example_argv() -> list[str]:
             raise ValueError(f"${ARGV_ENV}: expected a JSON list of strings, got {raw!r}")
         return argv
     return [] if in_kernel() else sys.argv[1:]
+
+
+def _number(kind, text: str, low, *, strict: bool):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    if (value <= low) if strict else (value < low):
+        raise argparse.ArgumentTypeError(f"must be {'>' if strict else '>='} {low}, got {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type``: a whole number >= 1 (epochs, steps, batch sizes, lengths).
+
+    >>> positive_int("3")
+    3
+    >>> positive_int("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be >= 1, got 0
+    """
+    return _number(int, text, 1, strict=False)
+
+
+def nonnegative_int(text: str) -> int:
+    """An argparse ``type``: a whole number >= 0 (a count where 0 means "none" or "all")."""
+    return _number(int, text, 0, strict=False)
+
+
+def positive_float(text: str) -> float:
+    """An argparse ``type``: a finite number > 0 (learning rates, seconds, weights).
+
+    >>> positive_float("nan")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a finite number, got 'nan'
+    """
+    return _number(float, text, 0.0, strict=True)
+
+
+def nonnegative_float(text: str) -> float:
+    """An argparse ``type``: a finite number >= 0 (momentum, label smoothing, weight decay)."""
+    return _number(float, text, 0.0, strict=False)
+
+
+def positive_int_list(text: str) -> list[int]:
+    """An argparse ``type``: comma-separated whole numbers >= 1, such as ``1,64,256``.
+
+    >>> positive_int_list("1,64,256")
+    [1, 64, 256]
+    >>> positive_int_list("64,,0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected comma-separated whole numbers >= 1, got '64,,0'
+    """
+    try:
+        values = [positive_int(part) for part in text.split(",")]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers >= 1, got {text!r}") from None
+    return values
 
 
 class ExampleParser(argparse.ArgumentParser):
