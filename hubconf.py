@@ -19,7 +19,6 @@ import sys
 dependencies = ["torch"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_WEIGHTS = os.path.join(_HERE, "src", "torchprimer", "weights")
 # A checkout that is not pip-installed: import the package from its src/ folder.
 if os.path.join(_HERE, "src") not in sys.path:
     try:
@@ -27,21 +26,7 @@ if os.path.join(_HERE, "src") not in sys.path:
     except ImportError:
         sys.path.insert(0, os.path.join(_HERE, "src"))
 
-
-def _model(arch, weights_name, pretrained, kwargs):
-    from torchprimer.checkpoint import load_model
-    from torchprimer.models import build
-
-    if not pretrained:
-        return build(arch, **kwargs)
-    if kwargs:
-        raise ValueError(f"pretrained=True builds the model the weights were trained as; drop {sorted(kwargs)}")
-    from torchprimer.checkpoint import read_sidecar
-
-    path = os.path.join(_WEIGHTS, weights_name + ".pt")
-    model = load_model(path)
-    model.checkpoint_info = read_sidecar(path)
-    return model
+from torchprimer.pretrained import hub_model as _hub_model  # noqa: E402
 
 
 def seed_cnn(pretrained=False, **kwargs):
@@ -52,7 +37,7 @@ def seed_cnn(pretrained=False, **kwargs):
     examples/cifar10_train.py on this site's JPEG copy of CIFAR-10; where, for how long
     and the test accuracy are in model.checkpoint_info["metadata"].
     """
-    return _model("SeedCNN", "cifar10_seed_cnn", pretrained, kwargs)
+    return _hub_model("SeedCNN", "cifar10_seed_cnn", pretrained, kwargs)
 
 
 def resnet_small(pretrained=False, **kwargs):
@@ -63,7 +48,7 @@ def resnet_small(pretrained=False, **kwargs):
     model.checkpoint_info["metadata"]. Without pretrained, kwargs go to ResNetSmall
     (e.g. widths=(32, 64, 128, 256)).
     """
-    return _model("ResNetSmall", "cifar10_resnet_small", pretrained, kwargs)
+    return _hub_model("ResNetSmall", "cifar10_resnet_small", pretrained, kwargs)
 
 
 def digits_cnn(pretrained=False, **kwargs):
@@ -71,4 +56,4 @@ def digits_cnn(pretrained=False, **kwargs):
 
     Weights: trained by python -m torchprimer.digits on load_digits() (75/25 split).
     """
-    return _model("DigitsCNN", "digits_cnn", pretrained, kwargs)
+    return _hub_model("DigitsCNN", "digits_cnn", pretrained, kwargs)

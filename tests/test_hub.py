@@ -73,11 +73,12 @@ def test_pretrained_digits_model_reads_digits():
 
 @pytest.fixture()
 def hub_copy(tmp_path):
-    """A copy of hubconf.py and its weights: damage is done there, never to the committed files."""
+    """A checkout-like copy of hubconf.py and the package: damage is done there, never to the committed files."""
     repo = tmp_path / "repo"
-    (repo / "src" / "torchprimer").mkdir(parents=True)
+    (repo / "src").mkdir(parents=True)
     shutil.copy(ROOT / "hubconf.py", repo)
-    shutil.copytree(WEIGHTS, repo / "src" / "torchprimer" / "weights")
+    shutil.copytree(ROOT / "src" / "torchprimer", repo / "src" / "torchprimer",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     return repo
 
 
@@ -86,9 +87,12 @@ def _committed() -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("damage", ["truncated", "corrupted", "wrong_hash"])
-def test_damaged_weights_are_refused(hub_copy, damage):
+def test_damaged_weights_are_refused(tmp_path, damage):
+    from torchprimer.pretrained import load_pretrained
+
     before = _committed()
-    pt = hub_copy / "src" / "torchprimer" / "weights" / "cifar10_resnet_small.pt"
+    copy = shutil.copytree(WEIGHTS, tmp_path / "weights")
+    pt = copy / "cifar10_resnet_small.pt"
     data = pt.read_bytes()
     if damage == "truncated":
         pt.write_bytes(data[: len(data) // 3])
@@ -101,14 +105,12 @@ def test_damaged_weights_are_refused(hub_copy, damage):
         side.write_text(json.dumps({**json.loads(side.read_text()), "sha256": "0" * 64}))
         message = "SHA-256 mismatch: expected 0000000000000000"
     with pytest.raises(CheckpointError, match=message):
-        torch.hub.load(str(hub_copy), "resnet_small", source="local", pretrained=True)
+        load_pretrained("cifar10_resnet_small", root=copy)
     assert _committed() == before
 
 
 def test_fresh_process_loads_offline_without_the_package_on_the_path(hub_copy, tmp_path):
     # what a user of a plain checkout runs: hubconf adds src/ itself
-    shutil.copytree(ROOT / "src" / "torchprimer", hub_copy / "src" / "torchprimer", dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__"))
     code = ("import torch; m = torch.hub.load(%r, 'digits_cnn', source='local', pretrained=True); "
             "import torchprimer; print(type(m).__name__, m.training, torchprimer.__file__)") % str(hub_copy)
     proc = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=300,
