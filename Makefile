@@ -1,38 +1,53 @@
 # PyTorch Primer. Two commands matter (see README.md): `make serve` and `make test`.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The Pythons requirements.lock resolves for (every pinned package has wheels for them).
+SUPPORTED := 3.14 3.13 3.12 3.11
+# PYTHON=... picks one; otherwise the newest supported python3.X on the PATH.
+PYTHON ?= $(firstword $(foreach v,$(SUPPORTED),$(shell command -v python$(v) 2>/dev/null)))
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# pytest-xdist workers for `make test` (one per core of a 2-core machine)
+JOBS ?= 2
+# The CIFAR-10 JPEG archive, if this machine has it: `make test` then also runs the blocks
+# and checks that need it (extracted once into .data/cifar10, which git ignores).
+CIFAR10_ARCHIVE ?= ../shared/data/cifar10-jpeg.tar.xz
+CIFAR10_DIR := .data/cifar10
 # mkdocs-material prints a banner about MkDocs 2 on every build; it says nothing about this site
 export NO_MKDOCS_2_WARNING := 1
 STAMP := $(VENV)/.installed
 
-.PHONY: help install browser test serve docs render bench lock clean distclean
+.PHONY: help install browser test check lint format serve docs render weights bench lock clean distclean cifar10
 
 help:
 	@echo "make serve   build and serve the site at http://127.0.0.1:$(PORT) (PORT=... to change)"
-	@echo "make test    every page snippet, unit test, example smoke run, browser test and the strict site build"
-	@echo "make browser install Chromium for the browser tests (as root with apt-get), or say how"
+	@echo "make test    lint, every page (both checks), unit test, example smoke run, browser test and the strict build"
+	@echo "make check PAGE=docs/x.md   both verdicts on one page (one run), for authors"
+	@echo "make lint    ruff lint and format check;  make format rewrites the code"
 	@echo "make docs    build the site into site/"
 	@echo "make render  execute examples into docs/examples/*.ipynb (EXAMPLE=name for one)"
-	@echo "make bench   time the suite: pytest --durations and the strict build"
+	@echo "make weights publish the trained weights hubconf.py serves (see CONTRIBUTING.md)"
+	@echo "make bench   time the suite: the ten slowest tests and the total"
+	@echo "make browser install Chromium for the browser tests (as root with apt-get), or say how"
 	@echo "make clean   remove build outputs; make distclean also removes $(VENV)"
 
-# The environment: one venv, every package pinned by requirements.lock.
-$(STAMP): requirements.lock pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; PyTorch Primer needs Python 3.11 (PYTHON=/path/to/python3.11)"; exit 1; }
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "make: $(PYTHON) is not Python 3.11"; exit 1; }
+# The environment: one venv, every package pinned by requirements.lock (used as constraints).
+$(STAMP): requirements.lock pyproject.toml tools/pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: no python3.11 to python3.14 on the PATH; PyTorch Primer needs one (PYTHON=/path/to/python3.X)"; exit 1; }
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(not (3, 11) <= v <= (3, 14))' \
+	  || { echo "make: $(PYTHON) is not Python 3.11 to 3.14"; exit 1; }
+	@echo "make: using $(PYTHON) ($$($(PYTHON) --version))"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock \
+	  -e ".[examples,site]" -e tools
 	@touch $(STAMP)
 
 install: $(STAMP)
 
-# The browser tests (tests/test_browser.py) drive Debian's Chromium through Playwright, whose
-# Python package comes from requirements.lock. Playwright's own browser download is never used:
-# the tests must run on an offline machine. As root with apt-get, install Chromium; otherwise
-# say how, and the browser tests skip with the same reason.
+# The browser tests drive Debian's Chromium through Playwright, whose Python package comes
+# from requirements.lock. Playwright's own browser download is never used: the tests must
+# run on an offline machine. As root with apt-get, install Chromium; otherwise say how,
+# and the browser tests skip with the same reason.
 CHROMIUM := /usr/bin/chromium
 browser:
 	@if [ -x $(CHROMIUM) ]; then :; \
@@ -44,30 +59,58 @@ browser:
 	  echo "make: browser tests need Chromium at $(CHROMIUM) and will be skipped; install it with: sudo apt-get install chromium"; \
 	fi
 
-test: install browser
-	$(BIN)/python -m pytest
+# The CIFAR-10 archive, extracted once, when this machine has it.
+cifar10:
+	@if [ -f "$(CIFAR10_DIR)/.extracted" ]; then :; \
+	elif [ -f "$(CIFAR10_ARCHIVE)" ]; then \
+	  echo "make: extracting $(CIFAR10_ARCHIVE) into $(CIFAR10_DIR)"; \
+	  rm -rf $(CIFAR10_DIR).tmp && mkdir -p $(CIFAR10_DIR).tmp && tar xJf $(CIFAR10_ARCHIVE) -C $(CIFAR10_DIR).tmp \
+	    && rm -rf $(CIFAR10_DIR) && mv $(CIFAR10_DIR).tmp $(CIFAR10_DIR) && touch $(CIFAR10_DIR)/.extracted; \
+	else \
+	  echo "make: no CIFAR-10 archive at $(CIFAR10_ARCHIVE); the checks that need it are skipped"; \
+	fi
+
+test: install browser cifar10 lint
+	@rm -f artifacts/pytest-summary.json
+	$(if $(wildcard $(CIFAR10_DIR)/.extracted),CIFAR10_ROOT=$(CURDIR)/$(CIFAR10_DIR)) \
+	  $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	@$(BIN)/python -m primersite.suite artifacts/pytest-summary.json
+
+check: install
+	@test -n "$(PAGE)" || { echo "make check: name a page, e.g. make check PAGE=docs/tensors/first-steps.md"; exit 2; }
+	$(BIN)/python -m primersite check $(PAGE)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 serve: install
-	@$(BIN)/python -c 'import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", $(PORT)))' 2>/dev/null \
-	  || { echo "make serve: port $(PORT) is already in use; free it or run: make serve PORT=8001"; exit 1; }
+	@$(BIN)/python -m primersite.serve_port "$(PORT)"
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(PORT)
 
 docs: install
 	$(BIN)/mkdocs build --strict --site-dir site
 
-render: install
-	$(BIN)/python -m torchprimer.render $(if $(EXAMPLE),$(EXAMPLE),--all)
+render: install cifar10
+	$(BIN)/python -m primersite.render $(if $(EXAMPLE),$(EXAMPLE),--all)
+
+weights: install
+	$(BIN)/python -m primersite.weights
 
 bench: install
-	$(BIN)/python -m pytest --durations=15 -q
-	@time $(BIN)/mkdocs build --strict --site-dir site --quiet
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q --durations=10
+	@$(BIN)/python -m primersite.suite artifacts/pytest-summary.json
 
 lock: install
 	@{ sed -n '1,4p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | sort -f; } > requirements.lock.new
 	@mv requirements.lock.new requirements.lock && echo "requirements.lock rewritten from $(VENV)"
 
 clean:
-	rm -rf site .pytest_cache artifacts
+	rm -rf site build .pytest_cache artifacts
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
 
 distclean: clean

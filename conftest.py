@@ -1,19 +1,84 @@
-"""Collects every page under docs/ and every docstring example under src/ as tests.
+"""Collects every page under docs/ and every docstring example under src/ and tools/ as tests.
 
-Nothing is injected into a page's namespace: each page runs in a fresh one, as a script
-would (see tests/doccheck.py for the rules).
+Each page runs once, in a fresh process from an empty folder, and that one run gives the
+verdict on each of its blocks and on the page as a script (see tools/primersite/checker.py).
+Nothing is injected into a page.
+
+Two guards make a green run mean what it says:
+
+* the items of one page stay on one pytest-xdist worker (``--dist loadgroup``), so the
+  page runs once;
+* at the end of the session the tracked files must be as they were at its start, and
+  ``artifacts/pytest-summary.json`` records how many tests were collected and how many
+  reported (``make test`` checks both: a run that ends early is not a pass).
 """
 
+from __future__ import annotations
+
+import json
+import subprocess
 from pathlib import Path
 
+import pytest
 from sybil import Sybil
+from sybil.sybil import SybilCollection
 from sybil.parsers.rest import DocTestParser
 
-from doccheck import page_sybil
+from primersite.checker import close_runner, page_sybil
 
 ROOT = Path(__file__).resolve().parent
+SUMMARY = ROOT / "artifacts" / "pytest-summary.json"
 
-pytest_collect_file = (
-    page_sybil(patterns=["*.md"], path=str(ROOT / "docs"))
-    + Sybil(parsers=[DocTestParser()], patterns=["*.py"], path=str(ROOT / "src"))
-).pytest()
+pytest_collect_file = SybilCollection([
+    page_sybil(patterns=["*.md"], path=str(ROOT / "docs")),
+    Sybil(parsers=[DocTestParser()], patterns=["*.py"], path=str(ROOT / "src")),
+    Sybil(parsers=[DocTestParser()], patterns=["*.py"], path=str(ROOT / "tools")),
+]).pytest()
+
+
+def _tracked_changes() -> str:
+    """``git status`` of the checkout (empty outside git): what a test run must leave as it found it."""
+    try:
+        return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        config._primer_status_before = _tracked_changes()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.path))
+        if path.suffix == ".md":
+            item.add_marker(pytest.mark.xdist_group(name=path.relative_to(ROOT).as_posix()))
+
+
+_REPORTED = [0]
+
+
+def pytest_runtest_logreport(report):
+    # one per test: its call, or the setup that kept it from running (a skip, an error)
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _REPORTED[0] += 1
+
+
+def pytest_sessionfinish(session, exitstatus):
+    close_runner()
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    changed = _tracked_changes() != config._primer_status_before
+    if changed:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print("\nthe test run changed files of the checkout:\n" + _tracked_changes())
+    SUMMARY.parent.mkdir(exist_ok=True)
+    SUMMARY.write_text(json.dumps({
+        "collected": session.testscollected,
+        "reported": _REPORTED[0],
+        "exitstatus": int(session.exitstatus),
+        "checkout_changed": changed,
+    }) + "\n")

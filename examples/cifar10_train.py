@@ -31,7 +31,7 @@
 # those targets: they show the method, not what it reaches.
 
 # %%
-# How the site renders this page (python -m torchprimer.render reads these three lines)
+# How the site renders this page (python -m primersite.render reads these three lines)
 RENDER_ARGS = ["--data", ".data/cifar10", "--train-subset", "5000", "--curve-test-samples", "2000",
                "--seed-epochs", "10", "--epochs", "8", "--widths", "16,32,64,128", "--batch-size", "128",
                "--publish", "src/torchprimer/weights"]
@@ -337,7 +337,7 @@ from pathlib import Path
 import torchvision
 
 from torchprimer.checkpoint import save_checkpoint
-from torchprimer.provenance import cpu_model
+from torchprimer.machine import cpu_model
 
 where = torch.cuda.get_device_name(0) if device == "cuda" else f"CPU: {cpu_model()}"
 common = {

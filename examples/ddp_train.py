@@ -8,7 +8,7 @@
 # ```bash
 # python examples/ddp_train.py                                   # one process
 # torchrun --nproc_per_node=2 examples/ddp_train.py --batch-size 32   # two processes
-# python -m torchprimer.distributed --nproc_per_node=2 examples/ddp_train.py --batch-size 32
+# python -m torchprimer.launch --nproc_per_node=2 examples/ddp_train.py --batch-size 32
 # ```
 #
 # The last line is torchrun with its arguments checked first and a failed job
@@ -45,7 +45,8 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, TensorDataset
 
 from torchprimer import distributed as tpd
-from torchprimer.examples_cli import ARGV_ENV, parse_args
+from torchprimer.examples_cli import (ARGV_ENV, ExampleParser, exit_with_input_error, nonnegative_float,
+                                      nonnegative_int, parse_args, positive_float, positive_int)
 from torchprimer.training import evaluate
 
 # %% [markdown]
@@ -58,39 +59,32 @@ from torchprimer.training import evaluate
 # `--max-restarts` bringing the job back from the last checkpoint.
 
 # %%
-parser = tpd.ArgumentParser(prog="ddp_train.py",
-                            description="Train an MLP on digits with DDP (or one process).")
-parser.add_argument("--epochs", type=int, default=10)
-parser.add_argument("--batch-size", type=int, default=64, help="samples per process per step")
-parser.add_argument("--lr", type=float, default=0.05)
-parser.add_argument("--momentum", type=float, default=0.9)
-parser.add_argument("--hidden", type=int, default=64)
-parser.add_argument("--seed", type=int, default=0)
+parser = ExampleParser(prog="ddp_train.py", description="Train an MLP on digits with DDP (or one process).")
+parser.add_argument("--epochs", type=positive_int, default=10)
+parser.add_argument("--batch-size", type=positive_int, default=64, help="samples per process per step")
+parser.add_argument("--lr", type=positive_float, default=0.05)
+parser.add_argument("--momentum", type=nonnegative_float, default=0.9)
+parser.add_argument("--hidden", type=positive_int, default=64)
+parser.add_argument("--seed", type=nonnegative_int, default=0)
 parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
 parser.add_argument("--checkpoint-dir", type=Path, default=None,
                     help="an existing directory; resume from its newest checkpoint")
-parser.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS")
-parser.add_argument("--max-steps", type=int, default=None)
-parser.add_argument("--fail-at-step", type=int, default=None, metavar="STEP")
-parser.add_argument("--init-timeout", type=float, default=300.0, metavar="SECONDS")
-parser.add_argument("--compare-with-torchrun", type=int, default=0, metavar="N")
+parser.add_argument("--checkpoint-every", type=nonnegative_int, default=0, metavar="STEPS")
+parser.add_argument("--max-steps", type=positive_int, default=None)
+parser.add_argument("--fail-at-step", type=positive_int, default=None, metavar="STEP")
+parser.add_argument("--init-timeout", type=positive_float, default=300.0, metavar="SECONDS")
+parser.add_argument("--compare-with-torchrun", type=nonnegative_int, default=0, metavar="N")
 parser.add_argument("--smoke", action="store_true", help="5 steps, for CI")
 args = parse_args(parser)
 if args.smoke:
     args.epochs, args.max_steps = 1, 5
-for name in ("epochs", "batch_size", "hidden", "max_steps", "compare_with_torchrun"):
-    value = getattr(args, name)
-    if value is not None and value < (0 if name == "compare_with_torchrun" else 1):
-        parser.error(f"--{name.replace('_', '-')} must be >= 1, got {value}")
-if args.checkpoint_every < 0 or args.init_timeout <= 0:
-    parser.error("--checkpoint-every must be >= 0 and --init-timeout > 0")
 if args.compare_with_torchrun and args.batch_size % args.compare_with_torchrun:
     parser.error(f"--batch-size {args.batch_size} does not split into {args.compare_with_torchrun} processes")
 if args.checkpoint_dir is not None:
     try:
         tpd.checkpoint_dir(args.checkpoint_dir)
     except OSError as err:
-        tpd.exit_with_input_error(parser.prog, err)
+        exit_with_input_error(parser.prog, err)
 
 # %% [markdown]
 # ## Data and model
@@ -137,7 +131,7 @@ def train(args, ctx: tpd.Context):
     if latest is not None:
         state = tpd.load_checkpoint(latest, map_location=ctx.device)
         if (state["global_batch"], state["seed"]) != (global_batch, args.seed):
-            tpd.exit_with_input_error(parser.prog, (
+            exit_with_input_error(parser.prog, (
                 f"{latest} was written by a run with global batch {state['global_batch']} and seed "
                 f"{state['seed']}; this run has {args.batch_size} x {ctx.world_size} = {global_batch} "
                 f"and seed {args.seed}; resume with those or use another --checkpoint-dir"))

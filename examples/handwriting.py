@@ -29,7 +29,7 @@
 # reports test accuracy and a confusion matrix: which digits get mistaken for which.
 
 # %%
-# The arguments a plain CPU render uses (read by python -m torchprimer.render)
+# The arguments a plain CPU render uses (read by python -m primersite.render)
 RENDER_ARGS = []
 EXAMPLE_DATA = None
 

@@ -14,7 +14,7 @@
 # (their SHA-256, the architecture, and where and how they were trained).
 
 # %%
-# How the site renders this page (python -m torchprimer.render reads these three lines)
+# How the site renders this page (python -m primersite.render reads these three lines)
 RENDER_ARGS = ["--data", ".data/cifar10", "--batch-sizes", "1,64,256"]
 GPU_RENDER_ARGS = ["--data", ".data/cifar10", "--batch-sizes", "1,64,512,2048"]
 EXAMPLE_DATA = "cifar10"
@@ -67,7 +67,7 @@ import torch
 
 from torchprimer.checkpoint import load_model, read_sidecar
 from torchprimer.hub import list_local
-from torchprimer.provenance import cpu_model
+from torchprimer.machine import cpu_model
 
 print("entries in hubconf.py:", list_local(repo))
 if args.checkpoint:

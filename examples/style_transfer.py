@@ -37,7 +37,7 @@
 # cell walls and blue nuclei make a strong, recognisable texture.
 
 # %%
-# The arguments a plain CPU render uses (read by python -m torchprimer.render)
+# The arguments a plain CPU render uses (read by python -m primersite.render)
 RENDER_ARGS = []
 EXAMPLE_DATA = None
 

@@ -24,7 +24,7 @@
 # breaks and speaker names are all things it has to learn.
 
 # %%
-# The arguments a plain CPU render uses (read by python -m torchprimer.render)
+# The arguments a plain CPU render uses (read by python -m primersite.render)
 RENDER_ARGS = []
 EXAMPLE_DATA = None
 

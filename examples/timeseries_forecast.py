@@ -21,7 +21,7 @@
 #    that cannot beat it is not worth its parameters.
 
 # %%
-# The arguments a plain CPU render uses (read by python -m torchprimer.render)
+# The arguments a plain CPU render uses (read by python -m primersite.render)
 RENDER_ARGS = []
 EXAMPLE_DATA = None
 

@@ -20,50 +20,26 @@ it these tests skip, saying how to install it.
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from doccheck import lex, page_script
-from pagescript import WARNING_FLAGS
+from primersite.pages import lex, page_script
+from primersite.runner import WARNING_FLAGS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-NO_CHROMIUM = (
-    f"browser tests need Chromium at {CHROMIUM}: `make test` installs it when run as root "
-    "with apt-get; otherwise install it with `sudo apt-get install chromium`"
-)
-# Headless, and quiet: no GPU, no QUIC, no first-run, update or sync traffic. The machine may
-# be offline, and any request the browser makes on its own would count as a failed request.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM),
-]
+pytestmark = [pytest.mark.slow]
 
 
 # --- what the site should contain, known before it is built --------------------------------
@@ -99,139 +75,6 @@ def source_id(source: Path) -> str:
 
 def shot_name(url_path: str) -> str:
     return (url_path.strip("/").replace("/", "--") or "home") + ".png"
-
-
-# --- the built site, served the way a static host serves it ---------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the built site; a missing address gets the site's 404.html, as on GitHub Pages."""
-
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass  # keep pytest's output for failures
-
-    def send_error(self, code, message=None, explain=None):
-        page = Path(self.directory) / "404.html"
-        if code != 404 or not page.exists():
-            return super().send_error(code, message, explain)
-        body = page.read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("browser-site")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
-    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stderr[-5000:]}"
-    return out
-
-
-@pytest.fixture(scope="module")
-def base_url(site) -> str:
-    handler = lambda *args: SiteHandler(*args, directory=str(site))  # noqa: E731
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-# --- the browser --------------------------------------------------------------------------
-
-def launch(playwright):
-    return playwright.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-    )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class Watch:
-    """Everything that went wrong while a page was open, in words a failure can print."""
-
-    problems: list[str] = field(default_factory=list)
-    allowed_status: set[tuple[str, int]] = field(default_factory=set)
-
-    def allow(self, url: str, status: int) -> None:
-        self.allowed_status.add((url, status))
-
-
-def watch(context) -> Watch:
-    """Record console errors, uncaught exceptions, failed requests and other hosts' requests."""
-    seen = Watch()
-
-    def route(route):
-        host = urlsplit(route.request.url).hostname
-        if host in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            seen.problems.append(f"request to another host: {route.request.url}")
-            route.abort()
-
-    def console(msg):
-        where = msg.location.get("url", "")
-        if msg.type == "error" and not any(where == url and str(status) in msg.text
-                                           for url, status in seen.allowed_status):
-            seen.problems.append(f"console error: {msg.text} ({msg.location.get('url', '')})")
-
-    def response(resp):
-        if resp.status >= 400 and (resp.url, resp.status) not in seen.allowed_status:
-            seen.problems.append(f"HTTP {resp.status}: {resp.url}")
-
-    def failed(req):
-        if urlsplit(req.url).hostname in LOCAL_HOSTS:  # other hosts are reported by route()
-            seen.problems.append(f"request failed: {req.url} ({req.failure})")
-
-    context.route("**/*", route)
-    context.on("console", console)
-    context.on("weberror", lambda err: seen.problems.append(f"uncaught error: {err.error}"))
-    context.on("response", response)
-    context.on("requestfailed", failed)
-    return seen
-
-
-def assert_clean(problems: list[str], where: str) -> None:
-    """Fail with every distinct problem listed, one a line."""
-    unique = list(dict.fromkeys(problems))
-    assert not unique, f"{where}, as a reader sees it:\n  " + "\n  ".join(unique)
-
-
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context(viewport=DESKTOP, color_scheme="light")
-    ctx.watch = watch(ctx)
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context):
-    return context.new_page()
 
 
 def shoot(page, name: str, full_page: bool = True) -> Path:
@@ -303,15 +146,15 @@ def visit(page, url: str):
 
 # --- every page ---------------------------------------------------------------------------
 
-def test_every_built_page_is_checked(site):
+def test_every_built_page_is_checked(built_site):
     """The page list the browser walks is the list of pages MkDocs built: none escapes."""
-    built = {p.parent.relative_to(site).as_posix() for p in site.rglob("index.html")}
+    built = {p.parent.relative_to(built_site).as_posix() for p in built_site.rglob("index.html")}
     expected = {page_url(s).strip("/") or "." for s in SOURCES}
     assert built == expected
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=source_id)
-def test_page_loads_cleanly(source, base_url, context, page):
+def test_page_loads_cleanly(source, base_url, context, page, assert_clean):
     url_path = page_url(source)
     response = visit(page, base_url + url_path)
     assert response is not None and response.status == 200, f"{url_path}: HTTP {response and response.status}"
@@ -325,7 +168,7 @@ def test_page_loads_cleanly(source, base_url, context, page):
 
 # --- search, palette, copy ----------------------------------------------------------------
 
-def test_search_suggests_and_opens_the_page(base_url, context, page):
+def test_search_suggests_and_opens_the_page(base_url, context, page, assert_clean):
     query, target = SEARCH
     visit(page, base_url)
     page.keyboard.press("/")  # Material's shortcut: focus the search box
@@ -354,7 +197,7 @@ def test_search_suggests_and_opens_the_page(base_url, context, page):
     assert_clean(context.watch.problems, page.url)
 
 
-def test_dark_light_toggle(base_url, context, page):
+def test_dark_light_toggle(base_url, context, page, assert_clean):
     visit(page, base_url + COPY_PAGE.relative_to(DOCS).with_suffix("").as_posix() + "/")
     scheme = lambda: page.evaluate("document.body.getAttribute('data-md-color-scheme')")  # noqa: E731
     background = lambda: page.evaluate("getComputedStyle(document.body).backgroundColor")  # noqa: E731
@@ -372,25 +215,22 @@ def test_dark_light_toggle(base_url, context, page):
     assert_clean(context.watch.problems, page.url)
 
 
-def test_copy_button_gives_code_that_runs(base_url, browser, tmp_path):
+def test_copy_button_gives_code_that_runs(base_url, new_context, assert_clean, tmp_path):
     """Copy every python block of a page with its button; the copies run and print the #> lines."""
     blocks = lex(COPY_PAGE.read_text(encoding="utf-8")).python_blocks
-    ctx = browser.new_context(viewport=DESKTOP, permissions=["clipboard-read", "clipboard-write"])
-    try:
-        seen = watch(ctx)
-        page = ctx.new_page()
-        visit(page, base_url + page_url(COPY_PAGE))
-        buttons = page.locator("div.language-python button[data-md-type='copy']")
-        assert buttons.count() == len(blocks), "a python block without a copy button"
-        copied = []
-        for i in range(len(blocks)):
-            page.evaluate("navigator.clipboard.writeText('')")
-            buttons.nth(i).click()
-            page.wait_for_function("async () => (await navigator.clipboard.readText()) !== ''")
-            copied.append(page.evaluate("navigator.clipboard.readText()"))
-        assert_clean(seen.problems, page.url)
-    finally:
-        ctx.close()
+    ctx = new_context(viewport=DESKTOP, permissions=["clipboard-read", "clipboard-write"])
+    seen = ctx.watch
+    page = ctx.new_page()
+    visit(page, base_url + page_url(COPY_PAGE))
+    buttons = page.locator("div.language-python button[data-md-type='copy']")
+    assert buttons.count() == len(blocks), "a python block without a copy button"
+    copied = []
+    for i in range(len(blocks)):
+        page.evaluate("navigator.clipboard.writeText('')")
+        buttons.nth(i).click()
+        page.wait_for_function("async () => (await navigator.clipboard.readText()) !== ''")
+        copied.append(page.evaluate("navigator.clipboard.readText()"))
+    assert_clean(seen.problems, page.url)
     for block, text in zip(blocks, copied):
         assert text.rstrip("\n") == block.source.rstrip("\n"), f"block at line {block.line} copies differently"
     script = "\n".join(text for block, text in zip(blocks, copied) if block.skip_reason is None)
@@ -399,13 +239,13 @@ def test_copy_button_gives_code_that_runs(base_url, browser, tmp_path):
         text=True, timeout=300, env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
     )
     assert proc.returncode == 0, f"the copied code fails:\n{proc.stderr[-3000:]}"
-    assert proc.stdout == page_script(COPY_PAGE.read_text(encoding="utf-8"))[1]
+    assert proc.stdout == page_script(lex(COPY_PAGE.read_text(encoding="utf-8")))[1]
 
 
 # --- example pages ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("notebook", EXAMPLES or [None], ids=lambda p: p.name if p else "none")
-def test_example_page_shows_outputs_and_downloads(notebook, base_url, context, page):
+def test_example_page_shows_outputs_and_downloads(notebook, base_url, context, page, assert_clean):
     if notebook is None:
         pytest.skip("no rendered example in docs/examples/*.ipynb yet (issue 7 renders them)")
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
@@ -451,7 +291,7 @@ def test_example_page_shows_outputs_and_downloads(notebook, base_url, context, p
 
 # --- a missing address --------------------------------------------------------------------
 
-def test_missing_page_gets_a_helpful_404(base_url, context, page):
+def test_missing_page_gets_a_helpful_404(base_url, context, page, assert_clean):
     missing = base_url + "tensors/first-step/"  # a reader's typo of a real page
     context.watch.allow(missing, 404)
     response = page.goto(missing, wait_until="networkidle")

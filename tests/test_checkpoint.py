@@ -128,8 +128,28 @@ def test_bad_sidecar(saved):
     with pytest.raises(CheckpointError, match="net.json: not valid JSON"):
         verify(path)
     path.with_suffix(".json").write_text(json.dumps({"format": checkpoint.FORMAT, "sha256": "x"}))
-    with pytest.raises(CheckpointError, match=r"missing fields \['bytes', 'arch', 'kwargs'\]"):
+    with pytest.raises(CheckpointError, match=r"missing fields \['bytes'\]"):
         verify(path)
+
+
+def test_a_training_state_round_trips_and_is_not_a_model(tmp_path):
+    path = tmp_path / "step-000003.pt"
+    info = checkpoint.save_state({"step": 3, "w": torch.ones(2)}, path, metadata={"run": "demo"})
+    assert "arch" not in info and info["metadata"] == {"run": "demo"}
+    state, side = checkpoint.load_state(path)
+    assert state["step"] == 3 and torch.equal(state["w"], torch.ones(2)) and side == info
+    with pytest.raises(CheckpointError, match="a training state, not a model checkpoint"):
+        load_model(path)
+
+
+def test_latest_step_checkpoint_ignores_one_without_its_sidecar(tmp_path):
+    for step in (5, 10, 20):
+        checkpoint.save_state({"step": step}, checkpoint.step_path(tmp_path, step))
+    checkpoint.sidecar_path(checkpoint.step_path(tmp_path, 20)).unlink()  # an interrupted save
+    assert [p.name for p in checkpoint.step_checkpoints(tmp_path)] == ["step-000005.pt", "step-000010.pt"]
+    assert checkpoint.latest_checkpoint(tmp_path).name == "step-000010.pt"
+    with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
+        checkpoint.latest_checkpoint(tmp_path / "typo")
 
 
 def test_weights_for_another_architecture(saved):

@@ -2,7 +2,7 @@
 
 The slow tests start real processes on this machine's CPU with the gloo backend, on
 loopback only: ``python -m torch.distributed.run`` (torchrun) with two processes,
-the example as one plain process, and ``python -m torchprimer.distributed`` (the
+the example as one plain process, and ``python -m torchprimer.launch`` (the
 checked launcher). Every subprocess has a timeout, so a hang fails instead of waiting.
 """
 
@@ -24,6 +24,10 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 from torchprimer import distributed as tpd
+from torchprimer import launch
+from torchprimer.checkpoint import CheckpointError
+from torchprimer.examples_cli import ExampleParser, exit_with_input_error
+from torchprimer.files import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "ddp_train.py"
@@ -182,12 +186,12 @@ def test_checkpoint_round_trip_keeps_the_newest_two(tmp_path):
     for step in (10, 20, 30):
         path = tpd.save_checkpoint(tmp_path, step, {"step": step, "w": torch.full((2,), float(step))}, ctx)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "step-000020.pt", "step-000020.pt.sha256", "step-000030.pt", "step-000030.pt.sha256"]
+        "step-000020.json", "step-000020.pt", "step-000030.json", "step-000030.pt"]
     assert tpd.latest_checkpoint(tmp_path) == path
     state = tpd.load_checkpoint(path)
     assert state["step"] == 30 and state["w"].tolist() == [30.0, 30.0]
-    sidecar = (tmp_path / "step-000030.pt.sha256").read_text()
-    assert sidecar == f"{tpd.sha256_of(path)}  step-000030.pt\n"  # sha256sum -c format
+    sidecar = json.loads((tmp_path / "step-000030.json").read_text())  # torchprimer.checkpoint's format
+    assert sidecar["sha256"] == sha256_file(path) and sidecar["metadata"] == {"step": 30, "world_size": 1}
 
 
 def test_checkpoint_files_follow_the_umask(tmp_path):
@@ -208,7 +212,7 @@ def test_a_checkpoint_without_its_sidecar_is_ignored(tmp_path):
     done = tpd.save_checkpoint(tmp_path, 10, {"w": torch.zeros(1)}, tpd.Context())
     torch.save({"w": torch.ones(1)}, tmp_path / "step-000020.pt")  # interrupted before its sidecar
     assert tpd.latest_checkpoint(tmp_path) == done
-    with pytest.raises(FileNotFoundError, match="has no step-000020.pt.sha256; it may be incomplete"):
+    with pytest.raises(FileNotFoundError, match="step-000020.json: sidecar not found"):
         tpd.load_checkpoint(tmp_path / "step-000020.pt")
 
 
@@ -217,7 +221,7 @@ def test_a_corrupt_checkpoint_is_refused_by_name(tmp_path):
     data = bytearray(path.read_bytes())
     data[-20] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(ValueError, match=f"checkpoint {path} is corrupt: SHA-256"):
+    with pytest.raises(CheckpointError, match=f"{path}: SHA-256 mismatch"):
         tpd.load_checkpoint(path)
 
 
@@ -229,8 +233,9 @@ class Payload:
 def test_a_checksummed_pickle_still_cannot_run_code(tmp_path, capsys):
     path = tmp_path / "step-000001.pt"
     path.write_bytes(pickle.dumps({"w": Payload()}, protocol=2))  # torch.save's protocol
-    (tmp_path / "step-000001.pt.sha256").write_text(f"{tpd.sha256_of(path)}  {path.name}\n")
-    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+    (tmp_path / "step-000001.json").write_text(json.dumps({
+        "format": "torchprimer-checkpoint/1", "sha256": sha256_file(path), "bytes": path.stat().st_size}))
+    with pytest.raises(CheckpointError, match="not a loadable checkpoint .Weights only load failed"):
         tpd.load_checkpoint(path)
     assert "this ran" not in capsys.readouterr().out
 
@@ -253,28 +258,28 @@ def test_missing_checkpoint_directory_is_named_and_not_created(tmp_path):
 
 @pytest.mark.parametrize("value", ["2", "16", "auto", "cpu", "gpu"])
 def test_good_nproc_per_node(value):
-    assert tpd.check_nproc_per_node(value) == value
+    assert launch.check_nproc_per_node(value) == value
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "two", "", "1.5"])
 def test_bad_nproc_per_node(value):
     with pytest.raises(ValueError, match=f"got {value!r}"):
-        tpd.check_nproc_per_node(value)
+        launch.check_nproc_per_node(value)
 
 
 @pytest.mark.parametrize("value, good", [("1", True), ("2:4", True), ("4:2", False), ("0", False),
                                          ("two", False), ("1:2:3", False)])
 def test_nnodes(value, good):
     if good:
-        assert tpd.check_nnodes(value) == value
+        assert launch.check_nnodes(value) == value
     else:
         with pytest.raises(ValueError, match="--nnodes must be N or MIN:MAX"):
-            tpd.check_nnodes(value)
+            launch.check_nnodes(value)
 
 
 def test_input_error_is_one_line_as_a_script(capsys):
     with pytest.raises(SystemExit) as exit_:
-        tpd.exit_with_input_error("demo.py", FileNotFoundError("no such folder"), environ={})
+        exit_with_input_error("demo.py", FileNotFoundError("no such folder"), environ={})
     assert exit_.value.code == 2
     assert capsys.readouterr().err == "demo.py: error: no such folder\n"
 
@@ -282,13 +287,13 @@ def test_input_error_is_one_line_as_a_script(capsys):
 def test_input_error_goes_to_torchruns_error_file_under_torchrun(tmp_path, capsys):
     error_file = tmp_path / "error.json"
     with pytest.raises(SystemExit):
-        tpd.exit_with_input_error("demo.py", "bad", environ={"TORCHELASTIC_ERROR_FILE": str(error_file)})
+        exit_with_input_error("demo.py", "bad", environ={"TORCHELASTIC_ERROR_FILE": str(error_file)})
     assert capsys.readouterr().err == ""
     assert json.loads(error_file.read_text())["message"] == "demo.py: error: bad"
 
 
 def test_argument_errors_are_one_line(capsys):
-    parser = tpd.ArgumentParser(prog="demo.py")
+    parser = ExampleParser(prog="demo.py")
     parser.add_argument("--epochs", type=int)
     with pytest.raises(SystemExit) as exit_:
         parser.parse_args(["--epochs", "ten"])
@@ -359,7 +364,7 @@ def test_a_killed_rank_restarts_from_the_last_checkpoint_and_loses_nothing(two_p
 
 
 def launcher(*args: str, timeout: float = 120) -> tuple[subprocess.CompletedProcess, float]:
-    return run(["-m", "torchprimer.distributed", *args], timeout=timeout, OMP_NUM_THREADS="1")
+    return run(["-m", "torchprimer.launch", *args], timeout=timeout)
 
 
 def assert_one_error(result: subprocess.CompletedProcess, status: int, text: str) -> None:
@@ -389,6 +394,14 @@ def test_missing_checkpoint_directory_is_one_error_from_two_ranks(tmp_path):
 
 
 @pytest.mark.slow
+def test_unknown_rendezvous_host_is_named_at_once():
+    result, seconds = launcher("--nnodes=2", "--nproc_per_node=1", "--rdzv-backend=c10d",
+                               "--rdzv-endpoint=no-such-host.invalid:29400", str(EXAMPLE), "--smoke")
+    assert_one_error(result, 2, "cannot resolve the rendezvous host 'no-such-host.invalid'")
+    assert seconds < 30 and result.stdout == ""
+
+
+@pytest.mark.slow
 def test_unreachable_rendezvous_endpoint_is_one_error():
     # This node joins a 2-node job whose rendezvous host (is_host=false: not this
     # process) should listen on a loopback port where nothing listens.
@@ -415,10 +428,10 @@ def test_launcher_asks_for_a_fresh_store_per_restart(monkeypatch):
 
     monkeypatch.delenv("TORCH_DISABLE_SHARE_RDZV_TCP_STORE", raising=False)
     monkeypatch.setattr("torch.distributed.run.run", fake_run)
-    assert tpd.launch(["--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE)]) == 0
+    assert launch.launch(["--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE)]) == 0
     assert seen == {"store": "1", "restarts": 1}
     monkeypatch.setenv("TORCH_DISABLE_SHARE_RDZV_TCP_STORE", "0")  # the user's choice stands
-    assert tpd.launch(["--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE)]) == 0
+    assert launch.launch(["--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE)]) == 0
     assert seen["store"] == "0"
 
 
@@ -430,7 +443,7 @@ def test_launcher_reports_a_killed_rank_in_one_line(monkeypatch, capsys):
         raise ChildFailedError(name=args.training_script, failures={1: failure})
 
     monkeypatch.setattr("torch.distributed.run.run", fake_run)
-    assert tpd.launch(["--standalone", "--nproc_per_node=2", str(EXAMPLE)]) == 1
+    assert launch.launch(["--standalone", "--nproc_per_node=2", str(EXAMPLE)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert f"{EXAMPLE} failed: rank 1 was killed by SIGKILL; its own output is above" in err
@@ -447,5 +460,5 @@ def test_launcher_passes_on_the_scripts_own_input_error(monkeypatch, capsys, tmp
         raise ChildFailedError(name=args.training_script, failures={0: failure})
 
     monkeypatch.setattr("torch.distributed.run.run", fake_run)
-    assert tpd.launch(["--standalone", "--nproc_per_node=2", str(EXAMPLE)]) == 2
+    assert launch.launch(["--standalone", "--nproc_per_node=2", str(EXAMPLE)]) == 2
     assert capsys.readouterr().err == "ddp_train.py: error: bad input\n"

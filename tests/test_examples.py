@@ -16,7 +16,7 @@ import pytest
 
 from torchprimer.cifar import make_fixture
 from torchprimer.examples_cli import ARGV_ENV, ExampleParser, example_argv, parse_args
-from torchprimer.render import discover
+from primersite.examples import discover
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = discover()

@@ -13,13 +13,15 @@ import nbformat
 import pytest
 import torch
 
-from torchprimer import provenance, render
-from torchprimer.render import RenderError, code_cells, discover, drift, read_example
+from primersite import kernel, provenance, render
+from primersite.examples import code_cells, discover, read_example, script_notebook
+from primersite.provenance import check_render, seal
+from primersite.render import RenderError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = discover()
 STAMP_KEYS = {"device", "gpu", "cpu", "torch", "torchvision", "cuda", "python", "date_utc",
-              "wall_s", "commit", "argv"}
+              "wall_s", "commit", "argv", "inputs"}
 
 HELLO = '''\
 # %% [markdown]
@@ -48,85 +50,24 @@ print("total =", total)
 '''
 
 
-def _write_stored(script: Path, output_dir: Path) -> Path:
-    """A stored render of ``script`` as the renderer writes it, without running it."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    notebook = render.script_notebook(script)
-    notebook.cells.insert(0, nbformat.v4.new_markdown_cell("stamp"))
-    path = output_dir / f"{script.stem}.ipynb"
-    nbformat.write(notebook, str(path))
-    shutil.copy(script, output_dir / script.name)
-    return path
-
-
-# --- the drift check --------------------------------------------------------------------
+# --- stored renders: sealed, fresh, stamped ----------------------------------------------
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
-def test_stored_render_matches_script(example):
-    """The DRIFT check: an edited script with a stale render fails here."""
-    assert drift(example.path) == []
+def test_stored_render_is_sealed_and_fresh(example):
+    assert check_render(render.OUTPUT_DIR / f"{example.name}.ipynb", example.path) == []
 
-
-def test_drift_check_passes_on_fresh_render_and_fails_on_changed_script(tmp_path):
-    script = tmp_path / "examples" / "hello.py"
-    script.parent.mkdir()
-    script.write_text(HELLO)
-    out = tmp_path / "docs"
-    _write_stored(script, out)
-    assert drift(script, out) == []
-    script.write_text(HELLO.replace("total += i", "total += 2 * i"))
-    problems = drift(script, out)
-    assert len(problems) == 2
-    assert "code cell 2 differs" in problems[0] and "hello.py: differs" in problems[1]
-
-
-def test_drift_check_ignores_prose_but_not_added_cells(tmp_path):
-    script = tmp_path / "hello.py"
-    script.write_text(HELLO)
-    out = tmp_path / "docs"
-    _write_stored(script, out)
-    # a changed markdown cell changes no code cell, but the downloadable copy is stale
-    script.write_text(HELLO.replace("A tiny example", "A small example"))
-    assert [p for p in drift(script, out) if "code cell" in p] == []
-    script.write_text(HELLO + "\n# %%\nprint('one more')\n")
-    assert "3 in the script" in drift(script, out)[0]
-
-
-def test_drift_check_reports_a_missing_render(tmp_path):
-    script = tmp_path / "hello.py"
-    script.write_text(HELLO)
-    assert "not rendered" in drift(script, tmp_path / "docs")[0]
-
-
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
-def test_drift_check_fails_on_a_changed_copy_of_each_example(example, tmp_path):
-    # on a tmp copy of the real script and its stored render: never touch the real ones
-    scripts, out = tmp_path / "examples", tmp_path / "docs"
-    scripts.mkdir()
-    out.mkdir()
-    script = Path(shutil.copy(example.path, scripts))
-    for suffix in (".ipynb", ".py"):
-        shutil.copy(render.OUTPUT_DIR / f"{example.name}{suffix}", out)
-    assert drift(script, out) == []
-    text = script.read_text()
-    last_code = text.rindex("\n# %%\n")
-    script.write_text(text[:last_code] + "\n# %%\nprint('changed')\n" + text[last_code:])
-    assert any("code cell" in p for p in drift(script, out))
-
-
-# --- stamps on stored renders -------------------------------------------------------------
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
 def test_stored_render_has_a_stamp(example):
     notebook = nbformat.read(str(render.OUTPUT_DIR / f"{example.name}.ipynb"), as_version=4)
-    stamp = notebook.metadata["torchprimer"]["stamp"]
-    assert set(stamp) == STAMP_KEYS
+    stamp = notebook.metadata["primersite"]["stamp"]
+    assert set(stamp) == STAMP_KEYS  # no "uncommitted": a render from a dirty checkout never lands
     markdown = [c.source for c in notebook.cells[:2] if c.cell_type == "markdown"]
     assert any(provenance.stamp_markdown(stamp, example.name) == m for m in markdown)
     assert stamp["device"].startswith("GPU: " if stamp["gpu"] else "CPU: ")
-    assert re.fullmatch(r"[0-9a-f]{7,40}(\+dirty)?|unknown.*", stamp["commit"])
+    assert re.fullmatch(r"[0-9a-f]{12}", stamp["commit"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", stamp["date_utc"])
-    assert stamp["wall_s"] > 0
+    assert 0 < stamp["wall_s"] <= notebook.metadata["primersite"]["render_s"] + 1
     # the arguments it ran with are the declared ones for where it ran
     declared = example.gpu_render_args if stamp["gpu"] else example.render_args
     assert stamp["argv"] == declared
@@ -137,6 +78,69 @@ def test_stored_render_has_a_stamp(example):
     assert errors == []
 
 
+def _stored_copy(example, tmp_path: Path):
+    """A copy of an example's script and its stored render, under a copy of the checkout's layout."""
+    root = tmp_path / "checkout"
+    stamp = nbformat.read(str(render.OUTPUT_DIR / f"{example.name}.ipynb"), as_version=4).metadata["primersite"]["stamp"]
+    for rel in stamp["inputs"]:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / rel, root / rel)
+    (root / "docs").mkdir()
+    notebook = Path(shutil.copy(render.OUTPUT_DIR / f"{example.name}.ipynb", root / "docs"))
+    return root, root / "examples" / example.path.name, notebook
+
+
+def test_an_edited_output_breaks_the_seal(tmp_path):
+    example = next(e for e in EXAMPLES if e.name == "handwriting")
+    root, script, notebook = _stored_copy(example, tmp_path)
+    assert check_render(notebook, script, root) == []
+    nb = nbformat.read(str(notebook), as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and any(o.get("text") for o in c.outputs))
+    out = next(o for o in cell.outputs if o.get("text"))
+    out.text = out.text.replace("0", "9", 1)
+    nbformat.write(nb, str(notebook))
+    assert any("seal does not match" in p for p in check_render(notebook, script, root))
+
+
+@pytest.mark.parametrize("edit", ["prose", "stamp"])
+def test_edited_prose_or_stamp_breaks_the_seal(tmp_path, edit):
+    example = next(e for e in EXAMPLES if e.name == "handwriting")
+    root, script, notebook = _stored_copy(example, tmp_path)
+    nb = nbformat.read(str(notebook), as_version=4)
+    if edit == "prose":
+        cell = next(c for c in nb.cells if c.cell_type == "markdown" and "Provenance" not in c.source)
+        cell.source += " Trust me."
+    else:
+        cell = next(c for c in nb.cells if c.cell_type == "markdown" and "Provenance" in c.source)
+        cell.source = cell.source.replace("CPU: ", "GPU: ", 1)
+    nbformat.write(nb, str(notebook))
+    assert any("seal does not match" in p for p in check_render(notebook, script, root))
+
+
+def test_a_changed_input_makes_the_render_stale(tmp_path):
+    example = next(e for e in EXAMPLES if e.name == "handwriting")
+    root, script, notebook = _stored_copy(example, tmp_path)
+    module = next(r for r in nbformat.read(str(notebook), as_version=4).metadata["primersite"]["stamp"]["inputs"]
+                  if r.startswith("src/torchprimer/") and r.endswith(".py") and not r.endswith("__init__.py"))
+    (root / module).write_text((root / module).read_text() + "\n# changed\n")
+    assert any(f"stale: {module} changed" in p for p in check_render(notebook, script, root))
+
+
+def test_a_changed_code_cell_is_drift(tmp_path):
+    example = next(e for e in EXAMPLES if e.name == "handwriting")
+    root, script, notebook = _stored_copy(example, tmp_path)
+    text = script.read_text()
+    last_code = text.rindex("\n# %%\n")
+    script.write_text(text[:last_code] + "\n# %%\nprint('changed')\n" + text[last_code:])
+    assert any("code cell" in p for p in check_render(notebook, script, root))
+
+
+def test_a_missing_render_is_reported(tmp_path):
+    script = tmp_path / "demo.py"
+    script.write_text("# %%\nx = 1\n")
+    assert "not rendered" in check_render(tmp_path / "demo.ipynb", script, tmp_path)[0]
+
+
 # --- rendering for real (one kernel run each) ---------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -145,7 +149,7 @@ def rendered(tmp_path_factory):
     script = tmp / "hello.py"
     script.write_text(HELLO)
     out = tmp / "docs"
-    stamp = render.render(script, output_dir=out, failed_dir=tmp / "failed")
+    stamp = render.render(script, output_dir=out, failed_dir=tmp / "failed", allow_dirty=True)
     return script, out, stamp
 
 
@@ -153,11 +157,11 @@ def rendered(tmp_path_factory):
 def test_render_writes_notebook_with_outputs_and_stamp(rendered):
     script, out, stamp = rendered
     notebook = nbformat.read(str(out / "hello.ipynb"), as_version=4)
-    assert drift(script, out) == []
+    assert notebook.metadata["primersite"]["seal"] == seal(notebook)
     # title first, then the stamp, then the script's cells
     assert notebook.cells[0].source.startswith("# Hello")
     assert notebook.cells[1].source == provenance.stamp_markdown(stamp, "hello")
-    assert code_cells(notebook) == code_cells(render.script_notebook(script))
+    assert code_cells(notebook) == code_cells(script_notebook(script))
     outputs = ["".join(o.get("text", "") for o in c.outputs) for c in notebook.cells if c.cell_type == "code"]
     assert outputs[0] == "n = 3\n"  # RENDER_ARGS reached the kernel
     assert "total = 1225" in outputs[1]
@@ -176,7 +180,11 @@ def test_stamp_is_measured_in_the_kernel(rendered):
     assert stamp["gpu"] == (torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
     assert stamp["argv"] == ["--n", "3"]
     assert stamp["commit"] == provenance.git_commit(ROOT)
-    assert 0 < stamp["wall_s"] < 600
+    # measured inside the kernel, so never more than the whole render took (rounded to 0.01 s)
+    notebook = nbformat.read(str(rendered[1] / "hello.ipynb"), as_version=4)
+    assert 0 <= stamp["wall_s"] <= notebook.metadata["primersite"]["render_s"] + 0.1
+    assert "hello.py" in " ".join(stamp["inputs"]) or not str(rendered[0]).startswith(str(ROOT))
+    assert any(k.startswith("src/torchprimer/examples_cli") for k in stamp["inputs"])
 
 
 @pytest.mark.slow
@@ -186,7 +194,7 @@ def test_failed_render_leaves_stored_notebook_untouched(rendered, tmp_path):
     broken = tmp_path / "hello.py"
     broken.write_text(HELLO.replace('print("total =", total)', 'raise ValueError("boom in cell 2")'))
     with pytest.raises(RenderError, match="render failed.*left as it was: ValueError: boom in cell 2"):
-        render.render(broken, output_dir=out, failed_dir=tmp_path / "failed")
+        render.render(broken, output_dir=out, failed_dir=tmp_path / "failed", allow_dirty=True)
     # same files, same bytes, no temporary file left behind
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert (tmp_path / "failed" / "hello.failed.ipynb").is_file()
@@ -197,7 +205,7 @@ def test_bad_example_arguments_fail_the_render_with_one_line(rendered, tmp_path)
     script, out, _ = rendered
     before = (out / "hello.ipynb").read_bytes()
     with pytest.raises(RenderError, match=r"hello.py: error: unrecognized arguments: --bogus"):
-        render.render(script, args=["--bogus"], output_dir=out, failed_dir=None)
+        render.render(script, args=["--bogus"], output_dir=out, failed_dir=None, allow_dirty=True)
     assert (out / "hello.ipynb").read_bytes() == before
 
 
@@ -239,12 +247,12 @@ def test_every_example_is_discovered():
 
 
 def test_terminal_text_keeps_what_follows_the_last_carriage_return():
-    assert render._terminal_text("a\r 10%\r 50%\r100%\nnext\n") == "100%\nnext\n"
-    assert render._terminal_text("plain\n") == "plain\n"
+    assert kernel._terminal_text("a\r 10%\r 50%\r100%\nnext\n") == "100%\nnext\n"
+    assert kernel._terminal_text("plain\n") == "plain\n"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "torchprimer.render", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "primersite.render", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -284,31 +292,37 @@ def test_git_commit_outside_git_uses_environment(tmp_path, monkeypatch):
     assert provenance.git_commit(tmp_path) == "0123456789ab"
 
 
-def test_git_commit_marks_uncommitted_code_dirty(tmp_path):
+def test_uncommitted_lists_changes_except_rendered_outputs(tmp_path):
     def git(*args):
         subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
 
     git("init", "-q")
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "m.py").write_text("x = 1\n")
-    (tmp_path / "notes.md").write_text("notes\n")
     git("add", ".")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "c")
-    clean = provenance.git_commit(tmp_path)
-    assert re.fullmatch(r"[0-9a-f]{12}", clean)
-    (tmp_path / "notes.md").write_text("other people's work in progress\n")
-    assert provenance.git_commit(tmp_path) == clean  # not code: not dirty
-    (tmp_path / "src" / "torchprimer" / "weights").mkdir(parents=True)
-    (tmp_path / "src" / "torchprimer" / "weights" / "w.pt").write_bytes(b"published by a render")
-    assert provenance.git_commit(tmp_path) == clean  # a render's output: not dirty
+    assert re.fullmatch(r"[0-9a-f]{12}", provenance.git_commit(tmp_path))
+    assert provenance.uncommitted(tmp_path) == []
+    (tmp_path / "docs" / "examples").mkdir(parents=True)
+    (tmp_path / "docs" / "examples" / "demo.ipynb").write_text("{}")  # a render's output
+    assert provenance.uncommitted(tmp_path) == []
     (tmp_path / "src" / "m.py").write_text("x = 2\n")
-    assert provenance.git_commit(tmp_path) == clean + "+dirty"
+    assert provenance.uncommitted(tmp_path) == ["src/m.py"]
+
+
+def test_render_refuses_a_dirty_checkout(monkeypatch, tmp_path):
+    monkeypatch.setattr(provenance, "uncommitted", lambda root=ROOT: ["src/torchprimer/models.py"])
+    script = tmp_path / "demo.py"
+    script.write_text("# %%\nx = 1\n")
+    with pytest.raises(RenderError, match="uncommitted changes .src/torchprimer/models.py.; commit them first"):
+        render.render(script, output_dir=tmp_path / "out")
+    assert not (tmp_path / "out" / "demo.ipynb").exists()
 
 
 def test_stamp_markdown_says_where_it_ran():
     base = {"device": "CPU: Some CPU (2 cores)", "gpu": None, "cpu": "Some CPU", "torch": "2.14.1",
             "torchvision": "0.29.1", "cuda": "13.0", "python": "3.11.7", "date_utc": "2026-01-01 00:00 UTC",
-            "wall_s": 3.0, "commit": "abc", "argv": ["--smoke"]}
+            "wall_s": 3.0, "commit": "abc", "argv": ["--smoke"], "inputs": {}}
     cpu = provenance.stamp_markdown(base, "demo")
     assert "| CUDA | not used: no GPU (this torch is built for CUDA 13.0) |" in cpu
     assert "[demo.py](../demo.py)" in cpu and "[demo.ipynb](demo.ipynb)" in cpu
@@ -328,6 +342,6 @@ def test_tidy_streams_joins_chunks_resolves_bars_and_keeps_figures_in_place():
         new_output("display_data", data={"text/plain": "<figure>"}),
         new_output("stream", name="stdout", text="after\n"),
     ]
-    tidied = render._tidy_streams(outputs)
+    tidied = kernel._tidy_streams(outputs)
     assert [(o.output_type, o.get("text")) for o in tidied] == [
         ("stream", "epoch 1\nbar 2/2\n"), ("display_data", None), ("stream", "after\n")]

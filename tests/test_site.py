@@ -1,41 +1,212 @@
-"""The site builds with `mkdocs build --strict`: broken links, anchors or nav fail."""
+"""The built site says what was checked, and nothing else.
+
+The site is built once per run with ``mkdocs build --strict`` (tests/conftest.py): broken
+links, anchors or nav fail it. Then the HTML itself is read: every block a reader sees
+coloured as Python is a block the checker ran (or a visibly skipped one), in count and in
+text; no page speaks of documents the reader has never seen, or shows an escape meant for
+the Markdown source; every page states its versions and its downloads are its blocks.
+"""
 
 from __future__ import annotations
 
-import os
+import ast
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+import torch
+import torchvision
+import yaml
+from bs4 import BeautifulSoup
+
+from primersite import hooks
+from primersite.apidocs import fence_doctests
+from primersite.pages import RUNNABLE, _python_highlighted, lex, page_script, read_page
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+DOCS = ROOT / "docs"
+PAGES = sorted(p for p in DOCS.rglob("*.md") if not p.relative_to(DOCS).parts[0].startswith("_"))
+NOTEBOOKS = sorted((DOCS / "examples").glob("*.ipynb"))
+SOURCE_WORDS = re.compile(r"\bthe seeds?\b|\bseeds? says?\b|\bseed's\b|\bseed 00\d|grew from|\bthe READMEs?\b", re.I)
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, env=ENV,
-    )
-    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stderr[-5000:]}"
-    return out
+def page_id(page: Path) -> str:
+    return str(page.relative_to(DOCS))
+
+
+def built_html(site: Path, page: Path) -> BeautifulSoup:
+    rel = page.relative_to(DOCS).with_suffix("")
+    folder = rel.parent if rel.name == "index" else rel
+    return BeautifulSoup((site / folder / "index.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def python_blocks_in_html(soup: BeautifulSoup) -> list[tuple[str, bool]]:
+    """``(code text, hidden)`` of every code block in the article that is coloured as Python."""
+    found = []
+    for div in soup.select("article div.highlight"):
+        langs = [c[len("language-"):] for c in div.get("class", []) if c.startswith("language-")]
+        if not langs or not (langs[0].lower() in RUNNABLE or _python_highlighted(langs[0])):
+            continue
+        hidden = any(a.has_attr("hidden") or re.search(r"display\s*:\s*none", a.get("style", ""))
+                     for a in div.parents if a.name != "details")
+        found.append((div.find("code").get_text(), hidden))
+    return found
+
+
+def nav_order() -> list[str]:
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    order: list[str] = []
+
+    def walk(entries):
+        for entry in entries:
+            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+            if isinstance(value, list):
+                walk(value)
+            else:
+                order.append(value)
+
+    walk(config["nav"])
+    return order
 
 
 def test_strict_build_succeeds(built_site):
     assert (built_site / "index.html").exists()
 
 
-def test_every_page_shows_verified_versions(built_site):
-    import torch
+@pytest.mark.parametrize("page", [p for p in PAGES if p.parent.name != "reference" or p.name != "api.md"], ids=page_id)
+def test_what_is_shown_as_python_is_what_ran(built_site, page):
+    shown = python_blocks_in_html(built_html(built_site, page))
+    checked = read_page(page, ROOT).python_blocks
+    assert [hidden for _, hidden in shown] == [False] * len(shown), "a Python block inside hidden HTML"
+    assert [text.rstrip("\n") for text, _ in shown] == [b.source.rstrip("\n") for b in checked]
 
+
+def _docstring_blocks() -> list[str]:
+    blocks = []
+    for module in sorted((ROOT / "src" / "torchprimer").rglob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(node):
+                text = fence_doctests(ast.get_docstring(node))
+                blocks += [b.source for b in lex(text).python_blocks]
+    return blocks
+
+
+def test_api_reference_shows_only_docstring_examples_the_tests_run(built_site):
+    shown = python_blocks_in_html(built_html(built_site, DOCS / "reference" / "api.md"))
+    examples = {b.rstrip("\n") for b in _docstring_blocks()}
+    assert shown, "the API reference shows no examples"
+    assert [t.rstrip("\n") for t, _ in shown if t.rstrip("\n") not in examples] == []
+    assert not any(">>>" in text for text, _ in shown), "a copy button would copy prompts"
+
+
+def _visible_text(soup: BeautifulSoup) -> str:
+    article = soup.select_one("article") or soup
+    for tag in article.select("script, style, code, pre"):
+        tag.decompose()
+    return article.get_text(" ")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
+def test_pages_speak_to_the_reader(built_site, page):
+    text = _visible_text(built_html(built_site, page))
+    assert SOURCE_WORDS.findall(text) == [], "the page speaks of documents the reader has never seen"
+    assert re.findall(r".{0,30}\\[\"'].{0,30}", text) == [], "an escape meant for the Markdown source shows"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_example_notebooks_speak_to_the_reader(notebook):
+    nb = nbformat.read(str(notebook), as_version=4)
+    text = "\n".join(c.source for c in nb.cells) + "\n".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert SOURCE_WORDS.findall(text) == []
+
+
+def test_every_page_shows_its_versions_and_counts(built_site):
     version = torch.__version__.split("+")[0]
-    pages = [p for p in built_site.rglob("index.html") if "examples" not in p.parts]
-    assert pages
-    missing = [str(p) for p in pages if p.parent != built_site / "404" and f"torch {version}" not in p.read_text()]
-    assert missing == []
+    for page in PAGES:
+        soup = built_html(built_site, page)
+        banner = soup.select_one("article .admonition.success")
+        assert banner is not None and f"torch {version}" in banner.get_text(), page_id(page)
+        parsed = read_page(page, ROOT)
+        if parsed.python_blocks:
+            ran = sum(b.skip_reason is None for b in parsed.python_blocks)
+            assert (f"All {ran} code blocks" if ran == len(parsed.python_blocks)
+                    else f"{ran} of the {len(parsed.python_blocks)} code blocks") in banner.get_text(), page_id(page)
+
+
+def test_every_skipped_block_says_why_where_it_stands(built_site):
+    for page in PAGES:
+        skipped = [b for b in read_page(page, ROOT).python_blocks if b.skip_reason]
+        notes = built_html(built_site, page).select("article p.skip-note")
+        assert [n.get_text() for n in notes if any(b.skip_reason in n.get_text() for b in skipped)] \
+            == [n.get_text() for n in notes], page_id(page)
+        assert len(notes) == len(skipped), page_id(page)
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if lex(p.read_text()).python_blocks], ids=page_id)
+def test_each_page_downloads_as_its_checked_script(built_site, page):
+    rel = page.relative_to(DOCS).with_suffix("")
+    script = (built_site / f"{rel}.py").read_text()
+    for block in read_page(page, ROOT).python_blocks:
+        if block.skip_reason is None:
+            assert block.source in script
+    compile(script, str(rel), "exec")
+    notebook = nbformat.reads((built_site / f"{rel}.ipynb").read_text(), as_version=4)
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    assert code == [b.source.rstrip("\n") for b in read_page(page, ROOT).python_blocks if b.skip_reason is None]
+
+
+def test_claims_page_lists_every_claim_with_its_verdict(built_site):
+    claims = [(p, m) for p in PAGES for m in hooks.CLAIM.finditer(p.read_text())]
+    table = built_html(built_site, DOCS / "about" / "claims.md").select("article table tr")[1:]
+    assert len(table) == len(claims)
+    for page, m in claims:
+        soup = built_html(built_site, page)
+        anchor = "claim-" + re.sub(r"[^a-z0-9]+", "-", m["title"].lower()).strip("-")[:60]
+        assert soup.find(id=anchor) is not None, (page_id(page), anchor)
+        claim = soup.find(id=anchor).find_next("div", class_="admonition")
+        assert f"claim-{m['verdict']}" in claim["class"]
+        assert claim.select_one(".admonition-title").get_text().startswith("You may read:")
+
+
+def test_unknown_verdicts_fail_the_build():
+    with pytest.raises(ValueError, match="a claim needs a verdict"):
+        hooks.claims('!!! claim maybe "PyTorch is fast."\n    Text.\n', "x.md")
+
+
+def test_each_page_builds_only_on_earlier_pages():
+    order = nav_order()
+    pages = [p for p in order if p.endswith(".md")]
+    for uri in pages:
+        meta = lex((DOCS / uri).read_text()).meta
+        assert meta.get("description"), f"{uri}: no description in its front matter"
+        for earlier in meta.get("builds_on") or []:
+            assert earlier in pages, f"{uri} builds on {earlier}, which is not in the nav"
+            assert order.index(earlier) < order.index(uri), f"{uri} builds on {earlier}, which comes later"
+
+
+def test_every_page_is_in_the_nav():
+    order = set(nav_order())
+    assert sorted(page_id(p) for p in PAGES if page_id(p) not in order) == []
+
+
+def test_site_versions_equal_installed():
+    assert hooks.lock_versions() == {
+        "torch": torch.__version__.split("+")[0],
+        "torchvision": torchvision.__version__.split("+")[0],
+        "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+    }
+
+
+def test_lock_without_pins_is_an_error(tmp_path):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("# Python 3.11\nnumpy==2.0\n")
+    with pytest.raises(ValueError, match="no torch/torchvision pins"):
+        hooks.lock_versions(lock)
 
 
 def test_broken_link_fails_strict_build(tmp_path):
@@ -43,15 +214,33 @@ def test_broken_link_fails_strict_build(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "index.md").write_text("# Home\n\n[gone](missing.md) and [anchor](#nowhere)\n")
-    (tmp_path / "mkdocs.yml").write_text(
-        (ROOT / "mkdocs.yml").read_text()
-        .replace("custom_dir: docs/_overrides", f"custom_dir: {ROOT / 'docs' / '_overrides'}")
-        .replace("- docs/_hooks/versions.py", f"- {ROOT / 'docs' / '_hooks' / 'versions.py'}")
-        .split("\nnav:")[0]
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "out")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=ENV,
-    )
+    config = (ROOT / "mkdocs.yml").read_text().replace("custom_dir: docs/_overrides",
+                                                       f"custom_dir: {ROOT / 'docs' / '_overrides'}")
+    config = config.replace("- tools/primersite/hooks.py", f"- {ROOT / 'tools' / 'primersite' / 'hooks.py'}")
+    (tmp_path / "mkdocs.yml").write_text(config.split("\nnav:")[0])
+    (tmp_path / "examples").mkdir()
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "out")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
     assert proc.returncode != 0
     assert "missing.md" in proc.stderr and "nowhere" in proc.stderr
+
+
+def test_the_package_wheel_pulls_no_site_packages(built_site):
+    import zipfile
+
+    wheel = built_site / "downloads" / hooks.wheel_name()
+    with zipfile.ZipFile(wheel) as zf:
+        metadata = zf.read(next(n for n in zf.namelist() if n.endswith("METADATA"))).decode()
+        names = zf.namelist()
+    requires = [line.split(":", 1)[1].strip() for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+    plain = sorted(r for r in requires if "extra ==" not in r)
+    assert plain == ["numpy", "pillow", "scikit-learn", "torch", "torchvision", "tqdm"]
+    assert not any(n.startswith(("primersite/", "tests/", "docs/")) for n in names)
+    assert "torchprimer/weights/digits_cnn.pt" in names
+
+
+def test_downloaded_page_files_are_json_and_python(built_site):
+    page = DOCS / "tensors" / "first-steps.md"
+    assert json.loads((built_site / "tensors" / "first-steps.ipynb").read_text())["cells"]
+    assert page_script(lex(page.read_text()))[0] in (built_site / "tensors" / "first-steps.py").read_text()

@@ -19,39 +19,35 @@ from pathlib import Path
 
 import pytest
 
-import test_browser as browser_setup  # the one Chromium set-up the browser tests share
-from doccheck import page_script
-from pagescript import WARNING_FLAGS
+from conftest import free_port
+from primersite.pages import read_page
+from primersite.runner import run_page
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "tools" / "tensorboard.md"
 RUN = "digits-mlp"
+SHOTS = ROOT / "artifacts" / "screenshots"
 TENSORBOARD = Path(sys.executable).with_name("tensorboard")  # the venv's command, as a reader runs it
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not browser_setup.CHROMIUM.exists(), reason=browser_setup.NO_CHROMIUM),
-]
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> Path:
-    """The page run as a script in an empty folder: it leaves its log in ./runs/."""
+    """The page run as the checker runs it (a fresh process, an empty folder): it leaves its log in ./runs/."""
+    run = run_page(read_page(PAGE, ROOT), PAGE.stem)
+    assert run.ok, f"the TensorBoard page fails as a script:\n{run.stderr[-3000:]}"
     work = tmp_path_factory.mktemp("tensorboard-page")
-    script, expected = page_script(PAGE.read_text(encoding="utf-8"))
-    proc = subprocess.run(
-        [sys.executable, *WARNING_FLAGS, "-c", script], cwd=work, capture_output=True, text=True,
-        timeout=300, env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
-    )
-    assert proc.returncode == 0, f"the TensorBoard page fails as a script:\n{proc.stderr[-3000:]}"
-    assert proc.stdout == expected
+    for name, data in run.files.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_bytes(data)
     assert (work / "runs" / RUN).is_dir()
     return work / "runs"
 
 
 @pytest.fixture(scope="module")
 def tensorboard_url(runs) -> str:
-    port = browser_setup.free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     proc = subprocess.Popen(
         [str(TENSORBOARD), "--logdir", str(runs), "--host", "127.0.0.1", "--port", str(port)],
@@ -90,42 +86,31 @@ def last_scalar(runs: Path, tag: str) -> tuple[int, float]:
     return event.step, event.value
 
 
-def test_tensorboard_shows_the_pages_run(runs, tensorboard_url):
-    from playwright.sync_api import sync_playwright
-
+def test_tensorboard_shows_the_pages_run(runs, tensorboard_url, page, context, assert_clean):
     step, value = last_scalar(runs, "loss/train")
-    with sync_playwright() as playwright:
-        chromium = browser_setup.launch(playwright)
-        try:
-            context = chromium.new_context(viewport=browser_setup.DESKTOP)
-            seen = browser_setup.watch(context)
-            page = context.new_page()
-            # forceSVG: TensorBoard draws its charts with WebGL, which a browser without a GPU
-            # (this headless one) lacks; its SVG renderer draws the same curves.
-            page.goto(tensorboard_url + "?forceSVG=true#timeseries", wait_until="networkidle")
-            page.locator("runs-table").get_by_text(RUN, exact=True).wait_for(timeout=30_000)
-            page.locator("input[placeholder='Filter tags (regex)']").fill("loss/")
-            page.keyboard.press("Escape")  # close the tag suggestions over the cards
-            titles = page.locator("scalar-card tb-truncated-path")
-            titles.first.wait_for(timeout=30_000)
-            page.wait_for_function(
-                "() => document.querySelectorAll('scalar-card tb-truncated-path').length >= 2",
-                timeout=30_000,
-            )
-            assert sorted(titles.all_text_contents()) == ["loss/test", "loss/train"]
-            card = page.locator("scalar-card").filter(
-                has=page.locator("tb-truncated-path", has_text="loss/train")
-            )
-            page.wait_for_function(
-                "run => Array.from(document.querySelectorAll('scalar-card')).some("
-                "c => c.innerText.includes(run))", arg=RUN, timeout=30_000,
-            )
-            cells = [c.strip() for c in card.inner_text().split("\n") if c.strip()]
-            row = cells.index(RUN)  # the data table: run, smoothed, value, step, relative time
-            shown_value, shown_step = float(cells[row + 2]), int(cells[row + 3])
-            browser_setup.shoot(page, "tensorboard.png", full_page=False)
-            browser_setup.assert_clean(seen.problems, "TensorBoard")
-        finally:
-            chromium.close()
+    # forceSVG: TensorBoard draws its charts with WebGL, which a browser without a GPU
+    # (this headless one) lacks; its SVG renderer draws the same curves.
+    page.goto(tensorboard_url + "?forceSVG=true#timeseries", wait_until="networkidle")
+    page.locator("runs-table").get_by_text(RUN, exact=True).wait_for(timeout=30_000)
+    page.locator("input[placeholder='Filter tags (regex)']").fill("loss/")
+    page.keyboard.press("Escape")  # close the tag suggestions over the cards
+    titles = page.locator("scalar-card tb-truncated-path")
+    titles.first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('scalar-card tb-truncated-path').length >= 2",
+        timeout=30_000,
+    )
+    assert sorted(titles.all_text_contents()) == ["loss/test", "loss/train"]
+    card = page.locator("scalar-card").filter(has=page.locator("tb-truncated-path", has_text="loss/train"))
+    page.wait_for_function(
+        "run => Array.from(document.querySelectorAll('scalar-card')).some(c => c.innerText.includes(run))",
+        arg=RUN, timeout=30_000,
+    )
+    cells = [c.strip() for c in card.inner_text().split("\n") if c.strip()]
+    row = cells.index(RUN)  # the data table: run, smoothed, value, step, relative time
+    shown_value, shown_step = float(cells[row + 2]), int(cells[row + 3])
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "tensorboard.png"))
+    assert_clean(context.watch.problems, "TensorBoard")
     assert shown_step == step
     assert math.isclose(shown_value, value, rel_tol=1e-3), (shown_value, value)

@@ -1,11 +1,17 @@
-"""Checkpoints with a recorded SHA-256, checked before anything is unpickled.
+"""Checkpoints with a recorded SHA-256, checked before anything is unpickled: the one format.
 
-A checkpoint is two files: ``<name>.pt`` (a ``state_dict`` saved with ``torch.save``)
-and ``<name>.json`` beside it (its SHA-256, size, architecture and what produced it).
-:func:`load_checkpoint` hashes the ``.pt`` file first and only then calls
-``torch.load(..., weights_only=True)``, which refuses to run code from the file. Both
-files are written to a temporary name and renamed into place, so a crash never leaves
-half a checkpoint, and an existing checkpoint is only replaced when asked.
+A checkpoint is two files: ``<name>.pt`` (tensors and plain values saved with
+``torch.save``) and ``<name>.json`` beside it (its SHA-256, size and metadata; for a model,
+the architecture to rebuild). :func:`load_state` hashes the ``.pt`` file first and only
+then calls ``torch.load(..., weights_only=True)``, which refuses to run code from the
+file. The ``.pt`` file is written first and the sidecar last, each to a temporary name
+renamed into place (:func:`torchprimer.files.atomic_write`): a crash never leaves half a
+file, and a ``.pt`` without its sidecar is an interrupted save that
+:func:`latest_checkpoint` ignores. An existing checkpoint is replaced only when asked.
+
+Two kinds share the format: a model's weights (:func:`save_checkpoint`,
+:func:`load_model`) and any training state, such as a step of a run with its optimiser
+(:func:`save_state`, :func:`load_state`; :mod:`torchprimer.distributed` saves steps with it).
 
 >>> import tempfile, torch
 >>> from torchprimer.models import DigitsCNN
@@ -30,16 +36,19 @@ one line per file, exit status 1 if any fails.
 
 from __future__ import annotations
 
-import hashlib
+import io
 import json
 import os
+import re
 import sys
-import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+
+from torchprimer.files import atomic_write, sha256_file
 
 FORMAT = "torchprimer-checkpoint/1"
 
@@ -52,37 +61,39 @@ class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
     """The checkpoint or its sidecar does not exist (also a :class:`FileNotFoundError`)."""
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """The hex SHA-256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def sidecar_path(path: str | os.PathLike[str]) -> Path:
     """``model.pt`` -> ``model.json``."""
     return Path(path).with_suffix(".json")
 
 
-def _atomic_write_bytes(path: Path, data: bytes, overwrite: bool) -> None:
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path}: exists; pass overwrite=True to replace it")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private (0600); give it the mode a plain open() would
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def save_state(state: Mapping[str, Any], path: str | os.PathLike[str], *, metadata: dict[str, Any] | None = None,
+               overwrite: bool = False, **fields: Any) -> dict[str, Any]:
+    """Save ``state`` (tensors, numbers, strings, containers) to ``path`` and its sidecar; return the sidecar.
+
+    Tensors are moved to the CPU first, so the file loads on any machine. ``fields`` are
+    extra sidecar entries (a model's ``arch`` and ``kwargs``). Raises FileExistsError if
+    either file exists and ``overwrite`` is false.
+    """
+    path = Path(path)
+    if path.suffix != ".pt":
+        raise ValueError(f"{path}: a checkpoint file name must end in .pt")
+    side = sidecar_path(path)
+    if not overwrite:
+        for target in (path, side):
+            if target.exists():
+                raise FileExistsError(f"{target}: exists; pass overwrite=True to replace it")
+    buffer = io.BytesIO()
+    torch.save({key: value.detach().cpu().clone() if isinstance(value, torch.Tensor) else value
+                for key, value in state.items()}, buffer)
+    data = buffer.getvalue()
+    import hashlib
+
+    info = {"format": FORMAT, "file": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
+            **fields, "metadata": metadata or {}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data)
+    atomic_write(side, (json.dumps(info, indent=2, sort_keys=True) + "\n").encode())
+    return info
 
 
 def save_checkpoint(
@@ -98,38 +109,9 @@ def save_checkpoint(
 
     ``arch`` and ``kwargs`` say how to rebuild the model (:func:`torchprimer.models.build`);
     ``metadata`` is anything JSON can hold (where it was trained, its accuracy ...).
-    Tensors are moved to the CPU first, so the file loads on any machine.
-    Raises FileExistsError if either file exists and ``overwrite`` is false.
     """
-    path = Path(path)
-    if path.suffix != ".pt":
-        raise ValueError(f"{path}: a checkpoint file name must end in .pt")
-    side = sidecar_path(path)
-    if not overwrite:
-        for target in (path, side):
-            if target.exists():
-                raise FileExistsError(f"{target}: exists; pass overwrite=True to replace it")
     state = model.state_dict() if isinstance(model, nn.Module) else model
-    state = {key: value.detach().cpu().clone() if isinstance(value, torch.Tensor) else value
-             for key, value in state.items()}
-    import io
-
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    data = buffer.getvalue()
-    info = {
-        "format": FORMAT,
-        "file": path.name,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes": len(data),
-        "arch": arch,
-        "kwargs": kwargs or {},
-        "metadata": metadata or {},
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write_bytes(path, data, overwrite=True)
-    _atomic_write_bytes(side, (json.dumps(info, indent=2, sort_keys=True) + "\n").encode(), overwrite=True)
-    return info
+    return save_state(state, path, metadata=metadata, overwrite=overwrite, arch=arch, kwargs=kwargs or {})
 
 
 def read_sidecar(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -143,7 +125,7 @@ def read_sidecar(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointError(f"{side}: not valid JSON ({err})") from None
     if not isinstance(info, dict) or info.get("format") != FORMAT:
         raise CheckpointError(f"{side}: not a {FORMAT} sidecar")
-    missing = [key for key in ("sha256", "bytes", "arch", "kwargs") if key not in info]
+    missing = [key for key in ("sha256", "bytes") if key not in info]
     if missing:
         raise CheckpointError(f"{side}: missing fields {missing}")
     return info
@@ -170,12 +152,12 @@ def verify(path: str | os.PathLike[str], sha256: str | None = None) -> dict[str,
     return info
 
 
-def load_checkpoint(path: str | os.PathLike[str], *, sha256: str | None = None,
-                    map_location: str | torch.device = "cpu") -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def load_state(path: str | os.PathLike[str], *, sha256: str | None = None,
+               map_location: str | torch.device = "cpu") -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify ``path`` (:func:`verify`), then ``torch.load(..., weights_only=True)`` it.
 
-    Returns ``(state_dict, sidecar)``. The hash is checked *before* unpickling: a file
-    that does not match never reaches ``torch.load``.
+    Returns ``(state, sidecar)``. The hash is checked *before* unpickling: a file that
+    does not match never reaches ``torch.load``.
     """
     info = verify(path, sha256)
     try:
@@ -192,14 +174,61 @@ def load_model(path: str | os.PathLike[str], *, map_location: str | torch.device
     """Rebuild the model a checkpoint describes, load its verified weights, and put it in eval mode."""
     from torchprimer.models import build
 
-    state, info = load_checkpoint(path, map_location=map_location)
-    model = build(info["arch"], **info["kwargs"])
+    state, info = load_state(path, map_location=map_location)
+    if "arch" not in info:
+        raise CheckpointError(f"{path}: a training state, not a model checkpoint (its sidecar names no arch)")
+    model = build(info["arch"], **info.get("kwargs", {}))
     try:
         model.load_state_dict(state)
     except RuntimeError as err:
         raise CheckpointError(f"{path}: weights do not fit {info['arch']}"
                               f"({info['kwargs']}): {str(err).splitlines()[0]}") from None
     return model.to(map_location).eval()
+
+
+#: A model checkpoint loads as a state dict too.
+load_checkpoint = load_state
+_STEP = re.compile(r"^step-(\d{6,})\.pt$")
+
+
+def checkpoint_dir(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path, if it is an existing directory.
+
+    It is not created: a mistyped path on a resume would otherwise start a fresh run
+    silently and look like it resumed.
+
+    >>> checkpoint_dir("/no/such/folder")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: checkpoint directory /no/such/folder does not exist; create it first (mkdir -p /no/such/folder)
+    """
+    folder = Path(path)
+    if not folder.exists():
+        raise FileNotFoundError(f"checkpoint directory {folder} does not exist; create it first (mkdir -p {folder})")
+    if not folder.is_dir():
+        raise NotADirectoryError(f"checkpoint directory {folder} is a file, not a directory")
+    return folder
+
+
+def step_path(directory: str | os.PathLike[str], step: int) -> Path:
+    """``<directory>/step-<step, 6 digits>.pt``: the name a run's step checkpoints get."""
+    if step < 0:
+        raise ValueError(f"step must be >= 0, got {step}")
+    return Path(directory) / f"step-{step:06d}.pt"
+
+
+def step_checkpoints(directory: str | os.PathLike[str]) -> list[Path]:
+    """The complete step checkpoints (file and sidecar) in ``directory``, oldest step first."""
+    folder = checkpoint_dir(directory)
+    found = [(int(m.group(1)), p) for p in folder.iterdir()
+             if (m := _STEP.match(p.name)) and sidecar_path(p).is_file()]
+    return [p for _, p in sorted(found)]
+
+
+def latest_checkpoint(directory: str | os.PathLike[str]) -> Path | None:
+    """The complete step checkpoint with the highest step in ``directory``, or ``None``."""
+    found = step_checkpoints(directory)
+    return found[-1] if found else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"checkpoint: error: {err}", file=sys.stderr)
             status = 1
         else:
-            print(f"{path}: ok, sha256 {info['sha256'][:16]}..., {info['bytes']} bytes, {info['arch']}")
+            print(f"{path}: ok, sha256 {info['sha256'][:16]}..., {info['bytes']} bytes, {info.get('arch', 'state')}")
     return status
 
 

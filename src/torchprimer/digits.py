@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     model, accuracy = train_digits_cnn(args.epochs, args.seed)
     import platform
 
-    from torchprimer.provenance import cpu_model
+    from torchprimer.machine import cpu_model
 
     info = save_checkpoint(model, Path(args.publish) / "digits_cnn.pt", arch="DigitsCNN", kwargs={}, overwrite=True,
                            metadata={"data": "scikit-learn load_digits, 75/25 stratified split, seed "

@@ -1,5 +1,6 @@
 """Data-parallel training: the process group from torchrun's environment, sharded data,
-rank-0 logging and checkpoints, and a checked front door to ``torchrun``.
+rank-0 logging and rank-0 step checkpoints (``python -m torchprimer.launch`` is the
+checked front door to ``torchrun`` itself).
 
 A script that uses these runs unchanged in two ways:
 
@@ -17,56 +18,32 @@ True
 >>> ctx = setup(environ={})
 >>> ctx.rank, ctx.world_size, ctx.is_main, ctx.distributed, ctx.backend
 (0, 1, True, False, None)
-
-``python -m torchprimer.distributed`` takes torchrun's own arguments, checks the ones
-torchrun reports badly (``--nproc_per_node=0`` is a bare ``AssertionError`` there), and
-turns a failed job into one line on stderr; see :func:`launch`.
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
-import logging
 import os
-import re
-import sys
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, NoReturn
-
-if __name__ == "__main__":
-    # The launcher's own failed connection attempts are logged by torch's C++ side, with
-    # stack frames, before the Python error launch() reports in one line. c10 reads its
-    # log level once, when torch loads; the variable is removed again right after, so
-    # the training processes torchrun starts log as usual.
-    _QUIET_CPP = "TORCH_CPP_LOG_LEVEL" not in os.environ
-    if _QUIET_CPP:
-        os.environ["TORCH_CPP_LOG_LEVEL"] = "FATAL"
+from typing import Any
 
 import torch
 import torch.distributed as dist
-
-if __name__ == "__main__" and _QUIET_CPP:
-    del os.environ["TORCH_CPP_LOG_LEVEL"]
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
+from torchprimer import checkpoint
+
 __all__ = [
-    "ArgumentParser", "Context", "Launch", "RendezvousFailed", "check_nnodes", "check_nproc_per_node",
-    "checkpoint_dir", "cleanup", "exit_with_input_error", "latest_checkpoint", "launch",
-    "launch_from_env", "load_checkpoint", "max_param_difference", "print0",
-    "save_checkpoint", "setup", "sha256_of", "shard_loader", "unwrap",
+    "Context", "Launch", "RendezvousFailed", "checkpoint_dir", "cleanup", "latest_checkpoint",
+    "launch_from_env", "load_checkpoint", "max_param_difference", "print0", "save_checkpoint",
+    "setup", "shard_loader", "unwrap",
 ]
 
 #: What torchrun sets in every worker's environment (and a manual env:// launch must set).
 LAUNCH_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
-_CHECKPOINT = re.compile(r"^step-(\d{6,})\.pt$")
-_PROG = "python -m torchprimer.distributed"
 
 
 class RendezvousFailed(ConnectionError):
@@ -308,68 +285,17 @@ def max_param_difference(model: nn.Module, ctx: Context) -> float:
 
 
 # ---------------------------------------------------------------------------------------
-# Checkpoints: rank 0 writes, atomically, with a SHA-256 sidecar; every rank reads.
-
-
-def checkpoint_dir(path: str | os.PathLike[str]) -> Path:
-    """``path`` as a Path, if it is an existing directory.
-
-    It is not created: a mistyped path on a resume would otherwise start a fresh run
-    silently and look like it resumed.
-
-    >>> checkpoint_dir("/no/such/folder")
-    Traceback (most recent call last):
-    ...
-    FileNotFoundError: checkpoint directory /no/such/folder does not exist; create it first (mkdir -p /no/such/folder)
-    """
-    folder = Path(path)
-    if not folder.exists():
-        raise FileNotFoundError(f"checkpoint directory {folder} does not exist; "
-                                f"create it first (mkdir -p {folder})")
-    if not folder.is_dir():
-        raise NotADirectoryError(f"checkpoint directory {folder} is a file, not a directory")
-    return folder
-
-
-def sha256_of(path: str | os.PathLike[str]) -> str:
-    """Hex SHA-256 of a file's bytes, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _write_atomically(target: Path, write) -> None:
-    # A crash mid-write leaves a stray temporary file, never a half-written target:
-    # os.replace is atomic on one filesystem, and the temporary file sits beside the
-    # target. os.open with 0o666 lets the umask set the mode, as open() would.
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _sidecar(path: Path) -> Path:
-    return path.with_name(path.name + ".sha256")
+# Step checkpoints: torchprimer.checkpoint's format; rank 0 writes, every rank waits and reads.
 
 
 def save_checkpoint(directory: str | os.PathLike[str], step: int, state: Mapping[str, Any],
                     ctx: Context, *, keep: int = 2) -> Path | None:
-    """Rank 0 writes ``state`` to ``directory/step-<step>.pt``; every rank waits for it.
+    """Rank 0 writes ``state`` to ``directory/step-<step>.pt`` with its sidecar; every rank waits for it.
 
-    The file is written to a temporary name and renamed, then its SHA-256 is written
-    beside it (``step-<step>.pt.sha256``, the format ``sha256sum -c`` reads). The
-    sidecar comes last, so a checkpoint without one was interrupted and
-    :func:`latest_checkpoint` ignores it. Older checkpoints beyond the newest ``keep``
-    are removed. Returns the path on rank 0, ``None`` on the others.
+    The format is :mod:`torchprimer.checkpoint`'s: the ``.pt`` file and then its ``.json``
+    sidecar (SHA-256, size), each written atomically, so a checkpoint without a sidecar was
+    interrupted and :func:`latest_checkpoint` ignores it. Older checkpoints beyond the
+    newest ``keep`` are removed. Returns the path on rank 0, ``None`` on the others.
 
     >>> import tempfile, torch
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -377,227 +303,28 @@ def save_checkpoint(directory: str | os.PathLike[str], step: int, state: Mapping
     ...     print(path.name, latest_checkpoint(folder) == path, load_checkpoint(path)["w"])
     step-000007.pt True tensor([1., 1.])
     """
-    if step < 0:
-        raise ValueError(f"step must be >= 0, got {step}")
     if keep < 1:
         raise ValueError(f"keep must be >= 1, got {keep}")
-    folder = checkpoint_dir(directory)
-    path = folder / f"step-{step:06d}.pt"
+    path = checkpoint.step_path(checkpoint.checkpoint_dir(directory), step)
     if ctx.is_main:
-        _write_atomically(path, lambda handle: torch.save(dict(state), handle))
-        line = f"{sha256_of(path)}  {path.name}\n".encode()
-        _write_atomically(_sidecar(path), lambda handle: handle.write(line))
-        for old in _checkpoints(folder)[:-keep]:
-            _sidecar(old).unlink(missing_ok=True)  # sidecar first: never a sidecar without its file
+        checkpoint.save_state(state, path, overwrite=True, metadata={"step": step, "world_size": ctx.world_size})
+        for old in checkpoint.step_checkpoints(directory)[:-keep]:
+            checkpoint.sidecar_path(old).unlink(missing_ok=True)  # sidecar first: never a sidecar without its file
             old.unlink(missing_ok=True)
     if ctx.distributed:
         dist.barrier()  # nobody reads or crashes past a checkpoint rank 0 is still writing
     return path if ctx.is_main else None
 
 
-def _checkpoints(folder: Path) -> list[Path]:
-    found = [(int(m.group(1)), p) for p in folder.iterdir()
-             if (m := _CHECKPOINT.match(p.name)) and _sidecar(p).is_file()]
-    return [p for _, p in sorted(found)]
-
-
-def latest_checkpoint(directory: str | os.PathLike[str]) -> Path | None:
-    """The complete checkpoint (file and sidecar) with the highest step, or ``None``."""
-    found = _checkpoints(checkpoint_dir(directory))
-    return found[-1] if found else None
-
-
 def load_checkpoint(path: str | os.PathLike[str], *, map_location: Any = "cpu") -> dict[str, Any]:
-    """Loads a checkpoint after checking its bytes against the SHA-256 sidecar.
+    """A step checkpoint's state, after its bytes match the SHA-256 its sidecar records.
 
     ``torch.load(..., weights_only=True)`` unpickles tensors, numbers, strings and
-    containers only, so a tampered file cannot run code; the checksum catches a
-    truncated or corrupted one with an error that names it.
-
-    Raises:
-        FileNotFoundError: the file or its ``.sha256`` sidecar is missing.
-        ValueError: the bytes do not match the sidecar.
+    containers only, so a tampered file cannot run code; the checksum catches a truncated
+    or corrupted one with an error that names it (:class:`torchprimer.checkpoint.CheckpointError`).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} does not exist")
-    sidecar = _sidecar(path)
-    if not sidecar.is_file():
-        raise FileNotFoundError(f"checkpoint {path} has no {sidecar.name}; it may be incomplete")
-    expected = sidecar.read_text().split()[0] if sidecar.read_text().split() else ""
-    actual = sha256_of(path)
-    if actual != expected:
-        raise ValueError(f"checkpoint {path} is corrupt: SHA-256 {actual[:12]}... "
-                         f"but {sidecar.name} says {expected[:12] or '(empty)'}...")
-    return torch.load(path, map_location=map_location, weights_only=True)
+    return checkpoint.load_state(path, map_location=map_location)[0]
 
 
-def exit_with_input_error(prog: str, err: BaseException | str, *,
-                          environ: Mapping[str, str] | None = None) -> NoReturn:
-    """Reports ``<prog>: error: <err>`` once and exits with status 2: the input needs fixing.
-
-    As a plain script the line goes to stderr. Under torchrun every rank runs the same
-    checks and would print the same line N times, so instead each writes it to the
-    error file torchrun gives it (``$TORCHELASTIC_ERROR_FILE``): torchrun's failure
-    report shows the first rank's message once, and :func:`launch` prints just that line.
-
-    >>> exit_with_input_error("demo.py", "--epochs must be >= 1", environ={})
-    Traceback (most recent call last):
-    ...
-    SystemExit: 2
-    """
-    environ = os.environ if environ is None else environ
-    line = f"{prog}: error: {err}"
-    error_file = environ.get("TORCHELASTIC_ERROR_FILE")
-    if error_file:
-        Path(error_file).write_text(json.dumps({"message": line, "timestamp": int(time.time())}))
-    else:
-        print(line, file=sys.stderr, flush=True)
-    raise SystemExit(2)
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """An ``argparse`` parser for scripts torchrun starts N times: an error is reported
-    once, not once per rank (see :func:`exit_with_input_error`), with exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        exit_with_input_error(self.prog, f"{message} (see --help)")
-
-
-# ---------------------------------------------------------------------------------------
-# python -m torchprimer.distributed: torchrun with its arguments checked first.
-
-_DEVICE_WORDS = ("auto", "cpu", "gpu", "xpu")
-
-
-def check_nproc_per_node(value: str) -> str:
-    """``value`` if torchrun can use it as ``--nproc_per_node``: a count >= 1 or a device word.
-
-    torchrun itself answers ``0`` with a bare ``AssertionError`` and ``two`` with a
-    two-exception traceback.
-
-    >>> check_nproc_per_node("2"), check_nproc_per_node("auto")
-    ('2', 'auto')
-    >>> check_nproc_per_node("0")
-    Traceback (most recent call last):
-    ...
-    ValueError: --nproc_per_node must be a whole number of processes >= 1 or one of auto, cpu, gpu, xpu; got '0'
-    """
-    text = str(value).strip()
-    if text in _DEVICE_WORDS or (text.isdigit() and int(text) >= 1):
-        return text
-    raise ValueError("--nproc_per_node must be a whole number of processes >= 1 or one of "
-                     f"{', '.join(_DEVICE_WORDS)}; got {value!r}")
-
-
-def check_nnodes(value: str) -> str:
-    """``value`` if it is a node count ``N`` or an elastic range ``MIN:MAX`` (1 <= MIN <= MAX).
-
-    >>> check_nnodes("1:2")
-    '1:2'
-    >>> check_nnodes("two")
-    Traceback (most recent call last):
-    ...
-    ValueError: --nnodes must be N or MIN:MAX with 1 <= MIN <= MAX; got 'two'
-    """
-    parts = str(value).strip().split(":")
-    if 1 <= len(parts) <= 2 and all(p.isdigit() for p in parts):
-        low, high = int(parts[0]), int(parts[-1])
-        if 1 <= low <= high:
-            return str(value).strip()
-    raise ValueError(f"--nnodes must be N or MIN:MAX with 1 <= MIN <= MAX; got {value!r}")
-
-
-class _QuietElastic(logging.Filter):
-    """Drops the elastic agent's warnings and errors: on a failure they restate, in a
-    traceback and a report, what :func:`launch` prints in one line."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.levelno >= logging.WARNING
-                    and record.name.startswith("torch.distributed.elastic"))
-
-
-def _first_line(err: BaseException) -> str:
-    # Rendezvous errors say "see inner exception"; the inner one says what happened.
-    seen = err
-    while seen.__cause__ is not None:
-        seen = seen.__cause__
-    text = str(seen).strip() or type(seen).__name__
-    return text.splitlines()[0]
-
-
-def launch(argv: Sequence[str] | None = None) -> int:
-    """``torchrun`` with its arguments checked and its failures summarised; returns the exit status.
-
-    Takes exactly torchrun's arguments (``python -m torchprimer.distributed --help``).
-    Before starting anything it checks ``--nproc_per_node``, ``--nnodes`` and that the
-    script exists. A failed job is then one line on stderr instead of torchrun's
-    traceback and report: the script's own message when the first rank to fail exited
-    with status 2 after :func:`exit_with_input_error` (bad input), otherwise which rank
-    failed and how. With ``--max-restarts`` above 0 it sets
-    ``TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1`` unless it is set: see the comment in the
-    code. Set ``LOGLEVEL=INFO`` to see torchrun's own logs in full.
-
-    Exit status: 0 success, 2 bad input, 1 a failed job or rendezvous.
-    """
-    from torch.distributed import run as torchrun
-    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
-    from torch.distributed.elastic.rendezvous.api import RendezvousError
-
-    parser = torchrun.get_args_parser()
-    parser.prog = _PROG
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    try:
-        check_nproc_per_node(args.nproc_per_node)
-        check_nnodes(args.nnodes)
-        if not (args.module or args.no_python) and not Path(args.training_script).is_file():
-            raise FileNotFoundError(f"training script {args.training_script} does not exist")
-    except (ValueError, FileNotFoundError) as err:
-        print(f"{_PROG}: error: {err}", file=sys.stderr)
-        return 2
-
-    if args.max_restarts > 0:
-        # torch >= 2.5 shares the rendezvous TCPStore with the workers, and the keys of a
-        # failed attempt stay in it: a restarted gloo/NCCL rank can read a dead peer's
-        # address and fail (pytorch/pytorch#135712, #167288). A fresh store per attempt:
-        os.environ.setdefault("TORCH_DISABLE_SHARE_RDZV_TCP_STORE", "1")
-    handlers = {h for name in ("torch", "torch.distributed") for h in logging.getLogger(name).handlers}
-    if logging.lastResort is not None:
-        handlers.add(logging.lastResort)
-    quiet = _QuietElastic()
-    if "LOGLEVEL" not in os.environ:
-        for handler in handlers:
-            handler.addFilter(quiet)
-    endpoint = "a local store" if args.standalone else (args.rdzv_endpoint
-                                                         or f"{args.master_addr}:{args.master_port}")
-    try:
-        torchrun.run(args)
-    except ChildFailedError as err:
-        rank, failure = err.get_first_failure()
-        message = failure.message if isinstance(failure.message, str) else failure.message.get("message", "")
-        if failure.exitcode == 2 and message and failure.error_file_data.get("message"):
-            print(message, file=sys.stderr)  # the script's own one-line verdict on its input
-            return 2
-        how = (f"was killed by {failure.signal_name()}" if failure.exitcode < 0
-               else f"exited with status {failure.exitcode}")
-        others = len(err.failures) - 1
-        print(f"{_PROG}: error: {args.training_script} failed: rank {rank} {how}"
-              + (f" (and {others} more rank{'s' if others > 1 else ''})" if others else "")
-              + "; its own output is above", file=sys.stderr)
-        return 1
-    except (RendezvousError, dist.DistError, TimeoutError) as err:
-        print(f"{_PROG}: error: rendezvous at {endpoint} failed: {_first_line(err)}", file=sys.stderr)
-        return 1
-    finally:
-        for handler in handlers:
-            handler.removeFilter(quiet)
-    return 0
-
-
-def main() -> NoReturn:
-    """Entry point of ``python -m torchprimer.distributed``."""
-    raise SystemExit(launch())
-
-
-if __name__ == "__main__":
-    main()
+latest_checkpoint = checkpoint.latest_checkpoint
+checkpoint_dir = checkpoint.checkpoint_dir

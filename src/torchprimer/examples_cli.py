@@ -1,7 +1,7 @@
 """Command-line plumbing shared by the example scripts in ``examples/``.
 
 An example runs three ways: as a script (``python examples/<name>.py --smoke``), as a
-notebook executed by :mod:`torchprimer.render`, and as a page rendered from that
+notebook executed by :mod:`primersite.render`, and as a page rendered from that
 notebook. A notebook kernel has no command line of its own, so
 :func:`example_argv` takes the arguments from the environment variable
 ``TORCHPRIMER_EXAMPLE_ARGV`` (a JSON list, set by the renderer), from ``sys.argv``
@@ -33,6 +33,8 @@ import argparse
 import json
 import os
 import sys
+import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
@@ -125,11 +127,39 @@ def positive_int_list(text: str) -> list[int]:
     return values
 
 
+def exit_with_input_error(prog: str, err: BaseException | str, *,
+                          environ: Mapping[str, str] | None = None) -> NoReturn:
+    """Reports ``<prog>: error: <err>`` once and exits with status 2: the input needs fixing.
+
+    As a plain script the line goes to stderr. Under torchrun every rank runs the same
+    checks and would print the same line N times, so instead each writes it to the
+    error file torchrun gives it (``$TORCHELASTIC_ERROR_FILE``): torchrun's failure
+    report shows the first rank's message once, and :func:`launch` prints just that line.
+
+    >>> exit_with_input_error("demo.py", "--epochs must be >= 1", environ={})
+    Traceback (most recent call last):
+    ...
+    SystemExit: 2
+    """
+    environ = os.environ if environ is None else environ
+    line = f"{prog}: error: {err}"
+    error_file = environ.get("TORCHELASTIC_ERROR_FILE")
+    if error_file:
+        Path(error_file).write_text(json.dumps({"message": line, "timestamp": int(time.time())}))
+    else:
+        print(line, file=sys.stderr, flush=True)
+    raise SystemExit(2)
+
+
 class ExampleParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line on stderr (no usage block), exit status 2."""
+    """An ArgumentParser whose errors are one line (no usage block) and exit status 2.
+
+    As a plain script the line goes to stderr; under torchrun every rank would print it,
+    so it goes to torchrun's error file once per rank instead (:func:`exit_with_input_error`).
+    """
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        exit_with_input_error(self.prog, f"{message} (see --help)")
 
 
 def _one_line_hook(prog: str):

@@ -1,0 +1,193 @@
+"""Fixtures the test modules share: the built site (built once per run), a static server for
+it, and the browser.
+
+The site is built by the first test that asks for it and kept for the rest of the run;
+with pytest-xdist the workers share that one build through a lock in the run's common
+temporary folder. The browser is Debian's Chromium driven by Playwright (Playwright's own
+browser download is never used: the tests run offline); without it the browser tests skip,
+saying how to install it.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+NO_CHROMIUM = (
+    f"browser tests need Chromium at {CHROMIUM}: `make test` installs it when run as root "
+    "with apt-get; otherwise install it with `sudo apt-get install chromium`"
+)
+# Headless, and quiet: no GPU, no QUIC, no first-run, update or sync traffic. The machine may
+# be offline, and any request the browser makes on its own would count as a failed request.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+BUILD_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_site(out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900, env=BUILD_ENV)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """``mkdocs build --strict`` of the checkout, once per test run."""
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent  # common to all xdist workers of this run
+    out = shared / "built-site"
+    with FileLock(str(shared / "built-site.lock")):
+        if not (out / ".built").exists():
+            proc = build_site(out)
+            (shared / "built-site.log").write_text(proc.stderr)
+            if proc.returncode == 0:
+                (out / ".built").write_text("ok")
+    if not (out / ".built").exists():
+        pytest.fail(f"mkdocs build --strict failed:\n{(shared / 'built-site.log').read_text()[-5000:]}")
+    return out
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site; a missing address gets the site's 404.html, as on GitHub Pages."""
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass  # keep pytest's output for failures
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.exists():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site) -> str:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             lambda *args: SiteHandler(*args, directory=str(built_site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(NO_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Watch:
+    """Everything that went wrong while a page was open, in words a failure can print."""
+
+    problems: list[str] = field(default_factory=list)
+    allowed_status: set[tuple[str, int]] = field(default_factory=set)
+
+    def allow(self, url: str, status: int) -> None:
+        self.allowed_status.add((url, status))
+
+
+def watch(context) -> Watch:
+    """Record console errors, uncaught exceptions, failed requests and other hosts' requests."""
+    seen = Watch()
+
+    def route(route):
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            seen.problems.append(f"request to another host: {route.request.url}")
+            route.abort()
+
+    def console(msg):
+        where = msg.location.get("url", "")
+        if msg.type == "error" and not any(where == url and str(status) in msg.text
+                                           for url, status in seen.allowed_status):
+            seen.problems.append(f"console error: {msg.text} ({where})")
+
+    def response(resp):
+        if resp.status >= 400 and (resp.url, resp.status) not in seen.allowed_status:
+            seen.problems.append(f"HTTP {resp.status}: {resp.url}")
+
+    def failed(req):
+        if urlsplit(req.url).hostname in LOCAL_HOSTS:  # other hosts are reported by route()
+            seen.problems.append(f"request failed: {req.url} ({req.failure})")
+
+    context.route("**/*", route)
+    context.on("console", console)
+    context.on("weberror", lambda err: seen.problems.append(f"uncaught error: {err.error}"))
+    context.on("response", response)
+    context.on("requestfailed", failed)
+    return seen
+
+
+def assert_clean(problems: list[str], where: str) -> None:
+    """Fail with every distinct problem listed, one a line."""
+    unique = list(dict.fromkeys(problems))
+    assert not unique, f"{where}, as a reader sees it:\n  " + "\n  ".join(unique)
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh desktop browser context in the light scheme; ``context.watch`` records what went wrong."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
+    ctx.watch = watch(ctx)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+@pytest.fixture
+def new_context(browser):
+    """Make more watched contexts (other viewports, schemes, permissions); all closed afterwards."""
+    made = []
+
+    def make(**options):
+        ctx = browser.new_context(**options)
+        ctx.watch = watch(ctx)
+        made.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in made:
+        ctx.close()
+
+
+@pytest.fixture(name="assert_clean")
+def assert_clean_fixture():
+    return assert_clean

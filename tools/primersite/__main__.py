@@ -1,0 +1,113 @@
+"""``python -m primersite``: an author's loop on pages, and the counts behind the banner.
+
+    python -m primersite check docs/tensors/first-steps.md   # both verdicts, one run
+    python -m primersite fill docs/tensors/first-steps.md    # rewrite #> lines (and figures) from a run
+    python -m primersite report                              # pages, blocks run and skipped, and why
+
+Exit status: 0 all good, 1 a check failed, 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from primersite import DOCS, ROOT
+
+
+def _pages(paths: list[Path], parser: argparse.ArgumentParser) -> list[Path]:
+    for path in paths:
+        if not path.is_file() or path.suffix != ".md":
+            parser.error(f"not a page: {path}")
+    return [p.resolve() for p in paths]
+
+
+def check(paths: list[Path]) -> int:
+    from primersite.checker import CheckFailure, check_block, check_script
+    from primersite.pages import problems, read_page
+    from primersite.runner import run_page
+
+    failed = 0
+    for path in paths:
+        page = read_page(path, ROOT)
+        environ = dict(os.environ)
+        verdicts = [f"- {p}" for p in problems(page)]
+        run = run_page(page, path.stem, environ=environ)
+        for block in page.runs(environ):
+            try:
+                check_block(path, page, block, run, environ)
+            except CheckFailure as err:
+                verdicts.append(f"- block at line {block.line}: {err}")
+        try:
+            check_script(path, page, run, environ)
+        except CheckFailure as err:
+            verdicts.append(f"- {err}")
+        skipped = len(page.python_blocks) - len(page.runs(environ))
+        status = "FAIL" if verdicts else "ok"
+        print(f"{status} {path.relative_to(ROOT)}: {len(page.runs(environ))} blocks ran, {skipped} skipped, "
+              f"{run.seconds:.1f} s")
+        for line in verdicts:
+            print(line)
+        failed += bool(verdicts)
+    return 1 if failed else 0
+
+
+def fill(paths: list[Path]) -> int:
+    from primersite.checker import fill as fill_page
+
+    status = 0
+    for path in paths:
+        text, run = fill_page(path)
+        if run.error or run.ended_early:
+            why = run.ended_early or f"line {run.error['line']}: {run.error['type']}: {run.error['message']}"
+            print(f"{path.relative_to(ROOT)}: stopped early ({why}); outputs filled up to there", file=sys.stderr)
+            status = 1
+        if text != path.read_text(encoding="utf-8"):
+            path.write_text(text, encoding="utf-8")
+            print(f"updated {path.relative_to(ROOT)}")
+        for name, data in run.files.items():
+            target = path.parent / name
+            shown = f"]({name})" in text
+            if "/" not in name and shown and (not target.is_file() or target.read_bytes() != data):
+                target.write_bytes(data)
+                print(f"updated {target.relative_to(ROOT)}")
+    return status
+
+
+def report() -> int:
+    from primersite.pages import read_page
+
+    pages = sorted(p for p in DOCS.rglob("*.md") if not p.relative_to(DOCS).parts[0].startswith("_"))
+    run = skipped = 0
+    reasons = []
+    environ = dict(os.environ)
+    for path in pages:
+        page = read_page(path, ROOT)
+        runs = page.runs(environ)
+        run += len(runs)
+        for b in page.python_blocks:
+            if b not in runs:
+                skipped += 1
+                reasons.append(f"  {path.relative_to(DOCS)}:{b.line}: {b.skip_reason}")
+    print(f"pages: {len(pages)}\nblocks run: {run}\nblocks skipped with a reason: {skipped}")
+    print("\n".join(reasons))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m primersite", description="Check, fill or count the site's pages.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("check", "run pages once; print each verdict"), ("fill", "rewrite #> lines from a run")):
+        sub.add_parser(name, help=text).add_argument("pages", nargs="+", type=Path)
+    sub.add_parser("report", help="count pages, blocks run and skipped")
+    args = parser.parse_args(argv)
+    if args.command == "report":
+        return report()
+    pages = _pages(args.pages, parser)
+    return check(pages) if args.command == "check" else fill(pages)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
