@@ -277,3 +277,8 @@ def _title_of(src_uri: str) -> str:
     page = _PAGES.get(src_uri)
     m = re.search(r"^# (.+)$", page.text, re.M) if page else None
     return m.group(1).strip() if m else src_uri
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    """Mark each ``#>`` line as checked output, so the site can show it as output, not as a comment."""
+    return html.replace('<span class="c1">#&gt;', '<span class="c1 primer-output">#&gt;')
