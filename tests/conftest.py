@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium, or the browser CHROMIUM names (a CI runner's preinstalled Chrome)
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 NO_CHROMIUM = (
     f"browser tests need Chromium at {CHROMIUM}: `make test` installs it when run as root "
     "with apt-get; otherwise install it with `sudo apt-get install chromium`"

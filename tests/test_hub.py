@@ -126,3 +126,44 @@ def test_digits_weights_can_be_remade():
 
     model, accuracy = train_digits_cnn(epochs=3, seed=0)
     assert not model.training and accuracy > 0.8
+
+
+def test_cifar10_sidecar_accuracy_is_what_the_weights_score():
+    """The recorded test accuracies are re-measured on the 10,000 test images, where they are here."""
+    import os
+
+    root = os.environ.get("CIFAR10_ROOT")
+    if not root:
+        pytest.skip("needs the CIFAR-10 JPEG archive (make test extracts it when the machine has it)")
+    from torchprimer.cifar import load_cifar10_folder
+    from torchprimer.models import normalize
+    from torchprimer.pretrained import load_pretrained
+
+    images, labels = load_cifar10_folder(root, split="test").tensors
+    for name in ("cifar10_seed_cnn", "cifar10_resnet_small"):
+        model = load_pretrained(name)
+        correct = 0
+        with torch.inference_mode():
+            for start in range(0, len(labels), 1000):
+                batch = normalize(images[start:start + 1000])
+                correct += (model(batch).argmax(1) == labels[start:start + 1000]).sum().item()
+        assert round(correct / len(labels), 4) == model.checkpoint_info["metadata"]["test_accuracy"], name
+
+
+def test_publishing_copies_only_checked_checkpoints(tmp_path):
+    from torchprimer.checkpoint import save_checkpoint
+    from torchprimer.models import SeedCNN
+
+    from primersite.weights import publish_run
+
+    run, published = tmp_path / "run", tmp_path / "weights"
+    published.mkdir()
+    save_checkpoint(SeedCNN(), run / "cifar10_seed_cnn.pt", arch="SeedCNN", metadata={"test_accuracy": 0.1})
+    assert publish_run(run, published)[0].startswith("cifar10_seed_cnn: test accuracy 0.1")
+    assert sha256_file(published / "cifar10_seed_cnn.pt") == read_sidecar(published / "cifar10_seed_cnn.pt")["sha256"]
+    data = (run / "cifar10_seed_cnn.pt").read_bytes()
+    (run / "cifar10_seed_cnn.pt").write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    before = (published / "cifar10_seed_cnn.pt").read_bytes()
+    with pytest.raises(CheckpointError, match="SHA-256 mismatch"):
+        publish_run(run, published)
+    assert (published / "cifar10_seed_cnn.pt").read_bytes() == before
