@@ -62,11 +62,18 @@ def site_sources() -> list[Path]:
 
 SOURCES = site_sources()
 EXAMPLES = sorted((DOCS / "examples").glob("*.ipynb"))
-COPY_PAGE = DOCS / "tensors" / "first-steps.md"  # the foundation's model page: always there
-if (DOCS / "training" / "autograd.md").exists():
-    SEARCH = ("autograd", "training/autograd/")
-else:  # the autograd page is issue 5's; until it lands, search finds the first page
-    SEARCH = ("tensor", "tensors/first-steps/")
+COPY_PAGE = DOCS / "tensors" / "first-steps.md"
+SEARCH = ("autograd", "training/autograd/")
+# Error messages a reader pastes into the search box: each must lead to the page that explains it.
+ERROR_MESSAGES = [
+    "mat1 and mat2 shapes cannot be multiplied",
+    "grad can be implicitly created only for scalar outputs",
+    "Expected floating point type for target with class probabilities, got Long",
+    "expected target dtype to be Long or Byte, but got Float",
+    "0D or 1D target tensor expected, multi-target not supported",
+]
+AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def source_id(source: Path) -> str:
@@ -138,6 +145,20 @@ LAYOUT_PROBLEMS = """() => {
 }"""
 
 
+def accessibility_problems(page) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it stands, one line each."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    violations = page.evaluate(
+        """async rules => (await axe.run(document, {runOnly: {type: "tag", values: rules}})).violations
+            .filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => `${v.impact} ${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(" ")}: `
+                      + `${(v.nodes[0].any[0] || v.nodes[0].all[0] || {}).message || v.help}`)""",
+        AXE_RULES,
+    )
+    return violations
+
+
 def visit(page, url: str):
     response = page.goto(url, wait_until="networkidle")
     settle(page)
@@ -160,6 +181,10 @@ def test_page_loads_cleanly(source, base_url, context, page, assert_clean):
     assert response is not None and response.status == 200, f"{url_path}: HTTP {response and response.status}"
     shoot(page, shot_name(url_path))
     problems = page.evaluate(LAYOUT_PROBLEMS)
+    problems += [f"light scheme: {p}" for p in accessibility_problems(page)]
+    page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
+    problems += [f"dark scheme: {p}" for p in accessibility_problems(page)]
+    page.evaluate("document.body.setAttribute('data-md-color-scheme', 'default')")
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(200)  # let the theme re-lay the page out for the narrow window
     problems += [f"phone width: {p}" for p in page.evaluate(LAYOUT_PROBLEMS) if "wider than" in p]
@@ -242,12 +267,70 @@ def test_copy_button_gives_code_that_runs(base_url, new_context, assert_clean, t
     assert proc.stdout == page_script(lex(COPY_PAGE.read_text(encoding="utf-8")))[1]
 
 
+@pytest.mark.parametrize("message", ERROR_MESSAGES)
+def test_an_error_message_pasted_into_search_finds_its_explanation(message, base_url, context, page, assert_clean):
+    visit(page, base_url)
+    page.keyboard.press("/")
+    page.keyboard.insert_text(message)  # as a paste: all at once
+    results = page.locator(".md-search-result__item a.md-search-result__link")
+    results.first.wait_for(timeout=10_000)
+    page.wait_for_timeout(500)  # the search worker answers the last change; let it land
+    first = urlsplit(results.first.get_attribute("href") or "").path
+    assert first.endswith("/reference/troubleshooting/") or "reference/troubleshooting/" in (
+        results.first.evaluate("a => a.href")), f"searching {message!r} first offers {first}"
+    assert_clean(context.watch.problems, page.url)
+
+
+def test_a_page_downloads_as_a_script_and_a_notebook_that_run(base_url, page, tmp_path):
+    """The .py and .ipynb links at the top of a page give files that run and print what the page shows."""
+    visit(page, base_url + page_url(COPY_PAGE))
+    links = page.locator("article a[href$='first-steps.py'], article a[href$='first-steps.ipynb']")
+    hrefs = sorted(set(links.evaluate_all("as => as.map(a => a.href)")))
+    assert [h.rsplit(".", 1)[1] for h in hrefs] == ["ipynb", "py"], hrefs
+    expected = page_script(lex(COPY_PAGE.read_text(encoding="utf-8")))[1]
+    for href in hrefs:
+        (tmp_path / href.rsplit("/", 1)[1]).write_bytes(page.request.get(href).body())
+    script = subprocess.run([sys.executable, *WARNING_FLAGS, "first-steps.py"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300, env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"})
+    assert script.returncode == 0, script.stderr[-3000:]
+    assert script.stdout == expected
+    import nbformat
+
+    # run in a fresh kernel of this interpreter, as the site's renderer runs examples
+    ran = subprocess.run([sys.executable, "-m", "primersite.kernel", "first-steps.ipynb", "ran.ipynb", str(tmp_path),
+                          "300"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    notebook = nbformat.read(str(tmp_path / "ran.ipynb"), as_version=4)
+    printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+                      if o.output_type == "stream" and o.name == "stdout")
+    assert printed == expected
+
+
+def test_exercise_solutions_are_hidden_until_opened_and_copy_as_code(base_url, new_context, assert_clean):
+    source = DOCS / "basics" / "exercises.md"
+    solutions = [b for b in lex(source.read_text(encoding="utf-8")).python_blocks if b.indent]
+    assert solutions, "the exercises page has no solution blocks"
+    ctx = new_context(viewport=DESKTOP, permissions=["clipboard-read", "clipboard-write"])
+    page = ctx.new_page()
+    visit(page, base_url + page_url(source))
+    details = page.locator("article details.success")
+    assert details.count() == len(solutions)
+    assert details.evaluate_all("ds => ds.every(d => !d.open)"), "a solution is open before the reader asks"
+    first = details.first
+    assert not first.locator("pre").first.is_visible(), "a closed solution's code is visible"
+    first.locator("summary").click()
+    first.locator("pre").first.wait_for(state="visible")
+    page.evaluate("navigator.clipboard.writeText('')")
+    first.locator("button[data-md-type='copy']").first.click()
+    page.wait_for_function("async () => (await navigator.clipboard.readText()) !== ''")
+    assert page.evaluate("navigator.clipboard.readText()").rstrip("\n") == solutions[0].source.rstrip("\n")
+    assert_clean(ctx.watch.problems, page.url)
+
+
 # --- example pages ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("notebook", EXAMPLES or [None], ids=lambda p: p.name if p else "none")
+@pytest.mark.parametrize("notebook", EXAMPLES, ids=lambda p: p.name)
 def test_example_page_shows_outputs_and_downloads(notebook, base_url, context, page, assert_clean):
-    if notebook is None:
-        pytest.skip("no rendered example in docs/examples/*.ipynb yet (issue 7 renders them)")
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     has_figure = any(
         "image/png" in out.get("data", {}) or "image/svg+xml" in out.get("data", {})

@@ -138,3 +138,38 @@ def test_pretrained_inference_refuses_a_damaged_checkpoint(cifar_fixture, tmp_pa
     assert len(lines) == 1 and lines[0].startswith("pretrained_inference.py: error: ") and damage in lines[0], proc.stderr
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     assert {p.name: p.read_bytes() for p in weights.iterdir()} == committed
+
+
+# --- numbers on the command line are checked where they are parsed -------------------------
+
+BAD_VALUE = {"positive_int": "0", "nonnegative_int": "-1", "positive_float": "-5", "nonnegative_float": "-1",
+             "positive_int_list": "64,0"}
+
+
+def numeric_options(path: Path) -> dict[str, str]:
+    """``{"--epochs": "positive_int", ...}``: each option of an example and the type that checks it."""
+    import ast
+
+    found = {}
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add_argument" and node.args:
+            kind = next((k.value for k in node.keywords if k.arg == "type"), None)
+            if isinstance(kind, ast.Name) and isinstance(node.args[0], ast.Constant):
+                found[node.args[0].value] = kind.id
+    return found
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_every_numeric_option_is_checked_when_parsed(example):
+    plain = {opt: kind for opt, kind in numeric_options(example.path).items() if kind in ("int", "float")}
+    assert plain == {}, "numeric options without a range check (use torchprimer.examples_cli's types)"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_a_bad_number_is_one_line_and_exit_2_even_with_smoke(example, tmp_path):
+    option, kind = next((o, k) for o, k in numeric_options(example.path).items() if k in BAD_VALUE)
+    proc = _run(example.path, [option, BAD_VALUE[kind], "--smoke"], cwd=tmp_path, timeout=300)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"argument {option}:" in lines[0], proc.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -195,6 +195,11 @@ def test_every_page_is_in_the_nav():
 
 
 def test_site_versions_equal_installed():
+    pinned = hooks.lock_versions()["python"]
+    if pinned != f"{sys.version_info.major}.{sys.version_info.minor}":
+        pytest.skip(f"the site is verified with Python {pinned} (requirements.lock); this run uses "
+                    f"{sys.version_info.major}.{sys.version_info.minor}, so it checks the pages but cannot stand "
+                    "behind the Python version their banners name")
     assert hooks.lock_versions() == {
         "torch": torch.__version__.split("+")[0],
         "torchvision": torchvision.__version__.split("+")[0],

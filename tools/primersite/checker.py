@@ -37,6 +37,23 @@ from primersite.runner import PageRun, Zygote, run_page
 class CheckFailure(AssertionError):
     """A page says something its run does not back."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message + _python_note())
+
+
+def _python_note() -> str:
+    """When this Python is not the one the site is verified with, a failure says so."""
+    import re
+    import sys
+
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8") if (ROOT / "requirements.lock").is_file() else ""
+    pinned = re.search(r"^# Python (\d+\.\d+)\b", lock, re.M)
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if pinned is None or pinned.group(1) == here:
+        return ""
+    return (f"\n(The site is verified with Python {pinned.group(1)}; this run uses Python {here}. "
+            "An output that differs between Python versions shows up here as a failure.)")
+
 
 def _norm(text: str) -> list[str]:
     return [ln.rstrip() for ln in text.splitlines()]
