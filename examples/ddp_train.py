@@ -52,10 +52,10 @@ from torchprimer.training import evaluate
 # %% [markdown]
 # ## Arguments
 #
-# `--smoke` is the few-step run CI does on every build. `--max-steps` stops early
-# (the tests use it), `--checkpoint-every` writes a checkpoint every so many optimizer
-# steps, and `--fail-at-step` kills the last rank with `SIGKILL` at that step on the
-# first attempt only (`$TORCHELASTIC_RESTART_COUNT` is 0), to show torchrun's
+# `--smoke` is a five-step run, to check quickly that everything works. `--max-steps`
+# stops early, `--checkpoint-every` writes a checkpoint every so many optimizer steps,
+# and `--fail-at-step` kills the last rank with `SIGKILL` at that step on the first
+# attempt only (`$TORCHELASTIC_RESTART_COUNT` is 0), to show torchrun's
 # `--max-restarts` bringing the job back from the last checkpoint.
 
 # %%
@@ -74,7 +74,7 @@ parser.add_argument("--max-steps", type=positive_int, default=None)
 parser.add_argument("--fail-at-step", type=positive_int, default=None, metavar="STEP")
 parser.add_argument("--init-timeout", type=positive_float, default=300.0, metavar="SECONDS")
 parser.add_argument("--compare-with-torchrun", type=nonnegative_int, default=0, metavar="N")
-parser.add_argument("--smoke", action="store_true", help="5 steps, for CI")
+parser.add_argument("--smoke", action="store_true", help="5 steps: a quick check that it runs")
 args = parse_args(parser)
 if args.smoke:
     args.epochs, args.max_steps = 1, 5

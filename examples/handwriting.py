@@ -3,9 +3,11 @@
 #
 # Reading handwriting means coping with how differently people write the same
 # symbol: slant, stroke width, loops that close or do not. Convolutional networks
-# (CNNs) were made for this. The seed this site corrects says that "Facebook's Chief
-# AI Scientist, Yann LeCun, pioneered CNNs that could recognize handwritten numerical
-# digits". The substance is right; the title is dated:
+# (CNNs) were made for this.
+#
+# **You may read: "Facebook's Chief AI Scientist, Yann LeCun, pioneered CNNs that could
+# recognize handwritten numerical digits."** Verdict: *outdated*. The substance is
+# right; the title is dated:
 #
 # * LeCun's networks read handwritten ZIP codes at Bell Labs in the late 1980s
 #   (LeCun et al., "Backpropagation Applied to Handwritten Zip Code Recognition",
@@ -15,8 +17,8 @@
 #   fully connected layers, about 60,000 weights, 0.95% test error on MNIST; the same
 #   paper describes a cheque-reading system built on it that was deployed commercially.
 # * Facebook, Inc. renamed itself Meta Platforms in October 2021 (Meta's announcement,
-#   "Introducing Meta", 28 October 2021). LeCun was **Meta's chief AI scientist as of
-#   the seed's writing**, the title Facebook gave him in January 2018 when he handed
+#   "Introducing Meta", 28 October 2021). LeCun was **Meta's chief AI scientist** for
+#   years after that, the title Facebook gave him in January 2018 when he handed
 #   the running of its research lab (FAIR) to Jérôme Pesenti; he shared the 2018 ACM
 #   Turing Award with Geoffrey Hinton and Yoshua Bengio for deep learning. (In
 #   November 2025 news reports said he was leaving Meta to found a start-up: titles

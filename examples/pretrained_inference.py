@@ -31,7 +31,8 @@ def batch_sizes(text: str) -> list[int]:
 
 parser = ExampleParser(prog="pretrained_inference.py", description="Load a published model through torch.hub and use it.")
 parser.add_argument("--data", default=".data/cifar10", help="CIFAR-10 folder with train/ and test/ (default .data/cifar10)")
-parser.add_argument("--entry", default="resnet_small", choices=["resnet_small", "seed_cnn"], help="hubconf.py entry")
+parser.add_argument("--entry", default="resnet_small", choices=["resnet_small", "seed_cnn"],
+                    help="hubconf.py entry: resnet_small (the improved recipe) or seed_cnn (the baseline CNN)")
 parser.add_argument("--repo", default=None, help="folder holding hubconf.py (default: this checkout)")
 parser.add_argument("--checkpoint", default=None, help="load this .pt file (with its .json) instead of the hub entry")
 parser.add_argument("--batch-sizes", type=batch_sizes, default=[1, 64, 256], help="for the throughput table")
@@ -143,8 +144,9 @@ with tempfile.TemporaryDirectory() as tmp:
 # norm layer normalises with the mean and variance *of the current batch* (and updates
 # its running averages as a side effect); in eval mode it uses the running averages
 # stored in the checkpoint. So in training mode an image's prediction depends on which
-# other images share its batch, and merely running the model changes it. The seed CNN
-# has no batch norm or dropout, so for it the two modes give the same outputs.
+# other images share its batch, and merely running the model changes it. The baseline
+# CNN (the `seed_cnn` entry) has no batch norm or dropout, so for it the two modes give
+# the same outputs.
 
 # %%
 import copy as copy_module

@@ -1,11 +1,10 @@
 # %% [markdown]
 # # Style transfer: Gatys-style optimisation with a random-weight network
 #
-# The seed this site corrects calls style transfer "one of the most popular and fun
-# applications of PyTorch": make "your favorite digital vacation photo look like a
-# painting or drawing by a famous artist, such as Monet", and "even ... the reverse,
-# convert paintings into realistic looking photos". Two different methods hide in
-# that sentence:
+# **You may read: "Style transfer can make your favorite digital vacation photo look like
+# a painting by a famous artist, such as Monet, and even do the reverse, convert
+# paintings into realistic looking photos."** Verdict: *caveat*. Both can be done, but
+# two different methods hide in that sentence:
 #
 # * **Photo to painting, by optimisation** (this page): Gatys, Ecker and Bethge,
 #   "Image Style Transfer Using Convolutional Neural Networks" (CVPR 2016). Take a

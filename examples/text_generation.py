@@ -1,12 +1,13 @@
 # %% [markdown]
 # # Text generation: a character-level RNN on *Macbeth*
 #
-# The seed this site corrects says that "RNNs and PyTorch also power text generation,
-# which is the training of an AI model on a specific text (all of Shakespeare's works,
-# for example) to create its own output on what it learned". This example trains such
-# a model, a character-level recurrent network in the style of Andrej Karpathy's
-# char-rnn ("The Unreasonable Effectiveness of Recurrent Neural Networks", 2015),
-# and shows its samples before and after training.
+# **You may read: "RNNs and PyTorch power text generation: an AI model trained on a
+# specific text (all of Shakespeare's works, for example) creates its own output from
+# what it learned."** Verdict: *caveat*. An RNN can, as this example shows, but the
+# large language models that generate text today replace the RNN with a transformer
+# (see the last section). This example trains a character-level recurrent network in
+# the style of Andrej Karpathy's char-rnn ("The Unreasonable Effectiveness of Recurrent
+# Neural Networks", 2015), and shows its samples before and after training.
 #
 # **The text, and why not all of Shakespeare.** Nothing may be downloaded here, so the
 # text ships with the `torchprimer` package: *Macbeth*, in Project Gutenberg's
@@ -213,7 +214,7 @@ for temperature in (0.5, 1.2):
 # * The validation loss falls from 4.2 nats per character (a uniform guess) to the
 #   value printed above in a few minutes of CPU time. The gap between the training
 #   and validation curves is the model starting to memorise a 93,000-character
-#   training text; more text (all of Shakespeare, as the seed suggests), dropout or
+#   training text; more text (all of Shakespeare, say), dropout or
 #   stopping at the lowest validation loss are the usual answers.
 # * The recipe is the same at any scale: text to ids, predict the next id,
 #   cross-entropy, sample in a loop. Large language models replace the GRU with a

@@ -1,12 +1,14 @@
 # %% [markdown]
 # # Time-series forecasting with an LSTM: airline passengers
 #
-# The seed this site corrects says a recurrent neural network (RNN) "is especially
-# useful for training an algorithm on the past" and gives the example of "an airline
-# [that] may want to forecast the number of passengers it will have in a single month
-# based on the data from past months". This example does exactly that, on the
-# classic series: monthly totals of international airline passengers, January 1949 to
-# December 1960, in thousands, 144 values (Box and Jenkins, *Time Series Analysis:
+# **You may read: "A recurrent neural network (RNN) is especially useful for training an
+# algorithm on the past: an airline may want to forecast the number of passengers it
+# will have in a month based on the data from past months."** Verdict: *caveat*. An RNN
+# can learn such a forecast, as below, but it has to beat a simple baseline to be worth
+# its parameters, and classical models built for such series do as well (see the last
+# section). This example makes that forecast, on the classic series: monthly totals of
+# international airline passengers, January 1949 to December 1960, in thousands, 144
+# values (Box and Jenkins, *Time Series Analysis:
 # Forecasting and Control*, Series G). The file ships with the `torchprimer` package
 # (`torchprimer/data_files/airline_passengers.csv`; every value was checked against
 # the copy in sktime 1.2.0) and loads with a checked SHA-256.
@@ -217,7 +219,7 @@ plt.show()
 #   visible in the plot: seasonal naive gets the shape of the year right but ignores
 #   the growth; the LSTM has learned both the season (from the 12 months it reads) and
 #   the trend (from the changes it was trained to predict).
-# * The margin depends on the seed and on choices made by looking at these numbers
+# * The margin depends on the random seed and on choices made by looking at these numbers
 #   (the relative inputs, the window of 12): with 144 points, a fair study would choose
 #   them on a validation year inside the training period. The small size of the data is
 #   also why the model is small: 4,513 weights fit 108 training pairs.
