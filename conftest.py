@@ -6,8 +6,8 @@ Nothing is injected into a page.
 
 Two guards make a green run mean what it says:
 
-* the items of one page stay on one pytest-xdist worker (``--dist loadgroup``), so the
-  page runs once;
+* the items of one page (or of one module's docstrings) stay on one pytest-xdist worker
+  (``--dist loadgroup``), so the page runs once and examples see the state they build;
 * at the end of the session the tracked files must be as they were at its start, and
   ``artifacts/pytest-summary.json`` records how many tests were collected and how many
   reported (``make test`` checks both: a run that ends early is not a pass).
@@ -51,10 +51,11 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    # The examples of one page or one module's docstrings share a namespace and one run:
+    # they stay together, in order, on one worker.
     for item in items:
-        path = Path(str(item.path))
-        if path.suffix == ".md":
-            item.add_marker(pytest.mark.xdist_group(name=path.relative_to(ROOT).as_posix()))
+        if type(item).__name__ == "SybilItem":
+            item.add_marker(pytest.mark.xdist_group(name=Path(str(item.path)).relative_to(ROOT).as_posix()))
 
 
 _REPORTED = [0]

@@ -4,7 +4,7 @@
     model = torch.hub.load("path/to/checkout", "resnet_small", source="local", pretrained=True)
 
     from torchprimer.hub import list_local  # torch.hub.list reads GitHub repositories only
-    list_local("path/to/checkout")          # ['digits_cnn', 'resnet_small', 'seed_cnn']
+    list_local("path/to/checkout")          # ['digits_cnn', 'resnet_small', 'baseline_cnn']
 
 ``pretrained=True`` loads the weights committed in ``src/torchprimer/weights/``: each
 ``<name>.pt`` has a ``<name>.json`` beside it recording its SHA-256, which is checked
@@ -29,21 +29,21 @@ if os.path.join(_HERE, "src") not in sys.path:
 from torchprimer.pretrained import hub_model as _hub_model  # noqa: E402
 
 
-def seed_cnn(pretrained=False, **kwargs):
-    """Seed 000's recipe on CIFAR-10: conv-pool-conv-pool-linear-linear, cross-entropy, Adam.
+def baseline_cnn(pretrained=False, **kwargs):
+    """The baseline recipe on CIFAR-10: conv-pool-conv-pool-linear-linear, cross-entropy, Adam.
 
     Input: float images (N, 3, 32, 32) normalised with torchprimer.models.normalize;
     output: 10 logits in torchprimer.cifar.CLASSES order. Weights: trained by
     examples/cifar10_train.py on this site's JPEG copy of CIFAR-10; where, for how long
     and the test accuracy are in model.checkpoint_info["metadata"].
     """
-    return _hub_model("SeedCNN", "cifar10_seed_cnn", pretrained, kwargs)
+    return _hub_model("BaselineCNN", "cifar10_baseline_cnn", pretrained, kwargs)
 
 
 def resnet_small(pretrained=False, **kwargs):
     """The improved CIFAR-10 recipe's network: a 9-layer residual network with batch norm.
 
-    Input and output as seed_cnn. Weights: trained by examples/cifar10_train.py with
+    Input and output as baseline_cnn. Weights: trained by examples/cifar10_train.py with
     augmentation, one-cycle SGD and label smoothing; details in
     model.checkpoint_info["metadata"]. Without pretrained, kwargs go to ResNetSmall
     (e.g. widths=(32, 64, 128, 256)).

@@ -33,46 +33,43 @@
 # %%
 # How the site renders this page (python -m primersite.render reads these three lines)
 RENDER_ARGS = ["--data", ".data/cifar10", "--train-subset", "5000", "--curve-test-samples", "2000",
-               "--baseline-epochs", "10", "--epochs", "8", "--widths", "16,32,64,128", "--batch-size", "128",
-               "--publish", "src/torchprimer/weights"]
+               "--baseline-epochs", "10", "--epochs", "8", "--widths", "16,32,64,128", "--batch-size", "128"]
 GPU_RENDER_ARGS = ["--data", ".data/cifar10", "--baseline-epochs", "20", "--epochs", "24",
-                   "--widths", "64,128,256,256", "--batch-size", "512", "--publish", "src/torchprimer/weights"]
+                   "--widths", "64,128,256,256", "--batch-size", "512"]
 EXAMPLE_DATA = "cifar10"
 
-from torchprimer.examples_cli import ExampleParser, parse_args, pick_device
+import argparse
+
+from torchprimer.examples_cli import (ExampleParser, nonnegative_float, nonnegative_int, parse_args, pick_device,
+                                      positive_float, positive_int, positive_int_list)
 
 
 def widths(text: str) -> tuple[int, int, int, int]:
-    values = tuple(int(v) for v in text.split(","))
-    if len(values) != 4 or min(values) < 1:
-        raise ValueError(f"expected four positive integers like 32,64,128,256, got {text!r}")
-    return values
+    values = positive_int_list(text)
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(f"expected four whole numbers >= 1 like 32,64,128,256, got {text!r}")
+    return tuple(values)
 
 
 parser = ExampleParser(prog="cifar10_train.py", description="Train a baseline CNN and an improved ResNet on CIFAR-10.")
 parser.add_argument("--data", default=".data/cifar10", help="folder with train/ and test/ (default .data/cifar10)")
 parser.add_argument("--out", default="runs/cifar10_train", help="where checkpoints go (default runs/cifar10_train)")
-parser.add_argument("--publish", default=None, help="also save the checkpoints here for hubconf.py")
-parser.add_argument("--train-subset", type=int, default=0, help="train on this many images (0: all 50,000)")
-parser.add_argument("--curve-test-samples", type=int, default=0,
+parser.add_argument("--train-subset", type=nonnegative_int, default=0, help="train on this many images (0: all 50,000)")
+parser.add_argument("--curve-test-samples", type=nonnegative_int, default=0,
                     help="test images scored after each epoch for the curves (0: all); the final score uses all")
-parser.add_argument("--baseline-epochs", type=int, default=20, help="epochs of the baseline recipe (default 20)")
-parser.add_argument("--baseline-batch-size", type=int, default=64, help="batch size of the baseline recipe (default 64)")
-parser.add_argument("--epochs", type=int, default=24, help="epochs of the improved recipe (default 24)")
-parser.add_argument("--batch-size", type=int, default=512, help="batch size of the improved recipe (default 512)")
-parser.add_argument("--lr", type=float, default=0.4, help="peak learning rate of the one-cycle schedule (default 0.4)")
+parser.add_argument("--baseline-epochs", type=positive_int, default=20, help="epochs of the baseline recipe (default 20)")
+parser.add_argument("--baseline-batch-size", type=positive_int, default=64, help="batch size of the baseline recipe (default 64)")
+parser.add_argument("--epochs", type=positive_int, default=24, help="epochs of the improved recipe (default 24)")
+parser.add_argument("--batch-size", type=positive_int, default=512, help="batch size of the improved recipe (default 512)")
+parser.add_argument("--lr", type=positive_float, default=0.4, help="peak learning rate of the one-cycle schedule (default 0.4)")
 parser.add_argument("--widths", type=widths, default=(64, 128, 256, 256), help="ResNetSmall widths (default 64,128,256,256)")
-parser.add_argument("--label-smoothing", type=float, default=0.2, help="default 0.2")
-parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+parser.add_argument("--label-smoothing", type=nonnegative_float, default=0.2, help="default 0.2")
+parser.add_argument("--seed", type=nonnegative_int, default=0, help="random seed (default 0)")
 parser.add_argument("--smoke", action="store_true", help="seconds on the CPU: tiny network, one epoch each")
 args = parse_args(parser)
 if args.smoke:
     args.baseline_epochs, args.epochs, args.widths = 1, 1, (8, 16, 16, 32)
     args.batch_size = args.baseline_batch_size = 16
-    args.publish = None
-for name in ("train_subset", "curve_test_samples"):
-    if getattr(args, name) < 0:
-        parser.error(f"--{name.replace('_', '-')} must be 0 or more")
 device = pick_device(args.smoke)
 print(f"device: {device}")
 
@@ -141,7 +138,7 @@ print(f"learning curves score {curve_n} test images after each epoch; final scor
 #
 # The recipe names no exact network, so the baseline is the classic small design it
 # suggests: two 3x3 convolutions, each followed by ReLU and 2x2 max-pooling, then two
-# linear layers (the baseline CNN, `torchprimer.models.SeedCNN`, about 1.07 million
+# linear layers (the baseline CNN, `torchprimer.models.BaselineCNN`, about 1.07 million
 # weights). Loss: cross-entropy. Optimizer: Adam with its default learning rate of
 # 0.001. Nothing else: no augmentation, no normalization layers, no schedule.
 #
@@ -157,12 +154,12 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from torchprimer.batches import TensorBatches
-from torchprimer.models import SeedCNN, count_parameters
+from torchprimer.models import BaselineCNN, count_parameters
 from torchprimer.training import evaluate, train_one_epoch
 
 torch.manual_seed(args.seed)
-baseline_model = SeedCNN().to(device)
-print(f"baseline CNN (SeedCNN): {count_parameters(baseline_model):,} weights")
+baseline_model = BaselineCNN().to(device)
+print(f"baseline CNN (BaselineCNN): {count_parameters(baseline_model):,} weights")
 optimizer = torch.optim.Adam(baseline_model.parameters(), lr=1e-3)
 loss_fn = nn.CrossEntropyLoss()
 generator = torch.Generator().manual_seed(args.seed)
@@ -328,9 +325,8 @@ print(f"training time: {improved_seconds:.0f} s on {device} ({improved_seconds /
 # Both networks are saved with `torchprimer.checkpoint.save_checkpoint`: the weights go
 # to `<name>.pt`, and a `<name>.json` beside it records the file's SHA-256, the
 # architecture and how it was trained. Each file is written to a temporary name and
-# renamed into place, so an interrupted save never leaves half a checkpoint. The site's
-# render also publishes them to `src/torchprimer/weights/`, where `hubconf.py` serves
-# them (see the pretrained-inference example).
+# renamed into place, so an interrupted save never leaves half a checkpoint. The ones
+# `hubconf.py` serves were published from such a run (see the pretrained-inference example).
 
 # %%
 from pathlib import Path
@@ -347,7 +343,7 @@ common = {
     "train_images": len(train_images), "trained_by": "examples/cifar10_train.py",
 }
 checkpoints = {
-    "cifar10_seed_cnn": (baseline_model, "SeedCNN", {}, {
+    "cifar10_baseline_cnn": (baseline_model, "BaselineCNN", {}, {
         **common, "recipe": "baseline: cross-entropy, Adam lr 1e-3", "epochs": args.baseline_epochs,
         "batch_size": args.baseline_batch_size, "test_accuracy": round(baseline_test.accuracy, 4),
         "train_seconds": round(baseline_seconds, 1)}),
@@ -356,13 +352,12 @@ checkpoints = {
         "epochs": args.epochs, "batch_size": args.batch_size, "test_accuracy": round(improved_test.accuracy, 4),
         "train_seconds": round(improved_seconds, 1)}),
 }
-folders = [Path(args.out)] + ([Path(args.publish)] if args.publish else [])
-for folder in folders:
-    for name, (net, arch, kwargs, metadata) in checkpoints.items():
-        # replacing last run's files is the point here, so overwrite=True (the write is still atomic)
-        info = save_checkpoint(net.to(memory_format=torch.contiguous_format), folder / f"{name}.pt", arch=arch,
-                               kwargs=kwargs, metadata=metadata, overwrite=True)
-        print(f"{folder / name}.pt  {info['bytes'] / 1e6:.2f} MB  sha256 {info['sha256'][:16]}...")
+folder = Path(args.out)
+for name, (net, arch, kwargs, metadata) in checkpoints.items():
+    # replacing last run's files is the point here, so overwrite=True (the write is still atomic)
+    info = save_checkpoint(net.to(memory_format=torch.contiguous_format), folder / f"{name}.pt", arch=arch,
+                           kwargs=kwargs, metadata=metadata, overwrite=True)
+    print(f"{folder / name}.pt  {info['bytes'] / 1e6:.2f} MB  sha256 {info['sha256'][:16]}...")
 
 # %% [markdown]
 # ## The quoted numbers and ours

@@ -35,11 +35,11 @@
 RENDER_ARGS = []
 EXAMPLE_DATA = None
 
-from torchprimer.examples_cli import ExampleParser, parse_args
+from torchprimer.examples_cli import ExampleParser, nonnegative_int, parse_args, positive_int
 
 parser = ExampleParser(prog="handwriting.py", description="A small CNN on scikit-learn's 8x8 digits.")
-parser.add_argument("--epochs", type=int, default=30, help="passes over the training set (default 30)")
-parser.add_argument("--seed", type=int, default=0, help="seed for the split, the weights and the shuffling")
+parser.add_argument("--epochs", type=positive_int, default=30, help="passes over the training set (default 30)")
+parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed for the split, the weights and the shuffling")
 parser.add_argument("--smoke", action="store_true", help="two epochs: a quick check that everything runs")
 args = parse_args(parser)
 if args.smoke:

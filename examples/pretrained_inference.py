@@ -19,24 +19,17 @@ RENDER_ARGS = ["--data", ".data/cifar10", "--batch-sizes", "1,64,256"]
 GPU_RENDER_ARGS = ["--data", ".data/cifar10", "--batch-sizes", "1,64,512,2048"]
 EXAMPLE_DATA = "cifar10"
 
-from torchprimer.examples_cli import ExampleParser, parse_args, pick_device, repo_root
-
-
-def batch_sizes(text: str) -> list[int]:
-    values = [int(v) for v in text.split(",")]
-    if not values or min(values) < 1:
-        raise ValueError(f"expected positive integers like 1,64,256, got {text!r}")
-    return values
-
+from torchprimer.examples_cli import (ExampleParser, parse_args, pick_device, positive_float, positive_int_list,
+                                      repo_root)
 
 parser = ExampleParser(prog="pretrained_inference.py", description="Load a published model through torch.hub and use it.")
 parser.add_argument("--data", default=".data/cifar10", help="CIFAR-10 folder with train/ and test/ (default .data/cifar10)")
-parser.add_argument("--entry", default="resnet_small", choices=["resnet_small", "seed_cnn"],
-                    help="hubconf.py entry: resnet_small (the improved recipe) or seed_cnn (the baseline CNN)")
+parser.add_argument("--entry", default="resnet_small", choices=["resnet_small", "baseline_cnn"],
+                    help="hubconf.py entry: resnet_small (the improved recipe) or baseline_cnn (the baseline CNN)")
 parser.add_argument("--repo", default=None, help="folder holding hubconf.py (default: this checkout)")
 parser.add_argument("--checkpoint", default=None, help="load this .pt file (with its .json) instead of the hub entry")
-parser.add_argument("--batch-sizes", type=batch_sizes, default=[1, 64, 256], help="for the throughput table")
-parser.add_argument("--bench-seconds", type=float, default=2.0, help="time spent measuring each cell of the table")
+parser.add_argument("--batch-sizes", type=positive_int_list, default=[1, 64, 256], help="for the throughput table")
+parser.add_argument("--bench-seconds", type=positive_float, default=2.0, help="time spent measuring each cell of the table")
 parser.add_argument("--no-compile", action="store_true", help="leave torch.compile out of the throughput table")
 parser.add_argument("--torchvision-download", action="store_true",
                     help="download torchvision's ResNet-18 weights (needs internet) and classify a photo")
@@ -69,6 +62,7 @@ import torch
 from torchprimer.checkpoint import load_model, read_sidecar
 from torchprimer.hub import list_local
 from torchprimer.machine import cpu_model
+from torchprimer.pretrained import weights_path
 
 print("entries in hubconf.py:", list_local(repo))
 if args.checkpoint:
@@ -98,7 +92,8 @@ from pathlib import Path
 
 from torchprimer.checkpoint import CheckpointError, sha256_file
 
-weights_file = Path(args.checkpoint) if args.checkpoint else Path(repo) / "src" / "torchprimer" / "weights" / info["file"]
+# the file behind the entry: hubconf.py's entries are one line over torchprimer.pretrained
+weights_file = Path(args.checkpoint) if args.checkpoint else weights_path(Path(info["file"]).stem)
 print("recorded SHA-256:", info["sha256"])
 print("file's SHA-256:  ", sha256_file(weights_file))
 
@@ -145,7 +140,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # its running averages as a side effect); in eval mode it uses the running averages
 # stored in the checkpoint. So in training mode an image's prediction depends on which
 # other images share its batch, and merely running the model changes it. The baseline
-# CNN (the `seed_cnn` entry) has no batch norm or dropout, so for it the two modes give
+# CNN (the `baseline_cnn` entry) has no batch norm or dropout, so for it the two modes give
 # the same outputs.
 
 # %%

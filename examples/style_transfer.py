@@ -40,13 +40,13 @@
 RENDER_ARGS = []
 EXAMPLE_DATA = None
 
-from torchprimer.examples_cli import ExampleParser, parse_args
+from torchprimer.examples_cli import (ExampleParser, int_range, nonnegative_float, nonnegative_int, parse_args, positive_int)
 
 parser = ExampleParser(prog="style_transfer.py", description="Gatys-style transfer with a random-weight CNN.")
-parser.add_argument("--size", type=int, default=160, help="image side in pixels (default 160)")
-parser.add_argument("--steps", type=int, default=100, help="L-BFGS function evaluations (default 100)")
-parser.add_argument("--style-weight", type=float, default=2000.0, help="weight of the style loss (default 2000)")
-parser.add_argument("--seed", type=int, default=0, help="seed for the random network")
+parser.add_argument("--size", type=int_range(16, 1024), default=160, help="image side in pixels (default 160)")
+parser.add_argument("--steps", type=positive_int, default=100, help="L-BFGS function evaluations (default 100)")
+parser.add_argument("--style-weight", type=nonnegative_float, default=2000.0, help="weight of the style loss (default 2000)")
+parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed for the random network")
 parser.add_argument("--smoke", action="store_true", help="tiny images, 3 steps: a quick check that everything runs")
 args = parse_args(parser)
 if args.smoke:

@@ -29,14 +29,14 @@
 RENDER_ARGS = []
 EXAMPLE_DATA = None
 
-from torchprimer.examples_cli import ExampleParser, parse_args
+from torchprimer.examples_cli import ExampleParser, int_range, nonnegative_int, parse_args, positive_int
 
 parser = ExampleParser(prog="text_generation.py", description="A character-level GRU on Macbeth.")
-parser.add_argument("--steps", type=int, default=500, help="training steps (default 500)")
-parser.add_argument("--hidden", type=int, default=256, help="GRU hidden size (default 256)")
-parser.add_argument("--seq-len", type=int, default=100, help="characters per training chunk (default 100)")
-parser.add_argument("--batch-size", type=int, default=32, help="chunks per step (default 32)")
-parser.add_argument("--seed", type=int, default=0, help="seed for the weights, the batches and sampling")
+parser.add_argument("--steps", type=positive_int, default=500, help="training steps (default 500)")
+parser.add_argument("--hidden", type=positive_int, default=256, help="GRU hidden size (default 256)")
+parser.add_argument("--seq-len", type=int_range(1, 5000), default=100, help="characters per training chunk (default 100)")
+parser.add_argument("--batch-size", type=positive_int, default=32, help="chunks per step (default 32)")
+parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed for the weights, the batches and sampling")
 parser.add_argument("--smoke", action="store_true", help="5 steps: a quick check that everything runs")
 args = parse_args(parser)
 if args.smoke:

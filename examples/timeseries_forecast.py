@@ -27,12 +27,12 @@
 RENDER_ARGS = []
 EXAMPLE_DATA = None
 
-from torchprimer.examples_cli import ExampleParser, parse_args
+from torchprimer.examples_cli import ExampleParser, int_range, nonnegative_int, parse_args, positive_int
 
 parser = ExampleParser(prog="timeseries_forecast.py", description="An LSTM forecaster on the airline-passengers series.")
-parser.add_argument("--epochs", type=int, default=400, help="full-batch training steps (default 400)")
-parser.add_argument("--window", type=int, default=12, help="months of history the LSTM reads (default 12)")
-parser.add_argument("--seed", type=int, default=0, help="seed for the weights")
+parser.add_argument("--epochs", type=positive_int, default=400, help="full-batch training steps (default 400)")
+parser.add_argument("--window", type=int_range(1, 96), default=12, help="months of history the LSTM reads (default 12)")
+parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed for the weights")
 parser.add_argument("--smoke", action="store_true", help="10 steps: a quick check that everything runs")
 args = parse_args(parser)
 if args.smoke:

@@ -15,7 +15,7 @@ from torchprimer.checkpoint import CheckpointError, read_sidecar, sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT / "src" / "torchprimer" / "weights"
-ENTRIES = {"seed_cnn": "cifar10_seed_cnn", "resnet_small": "cifar10_resnet_small", "digits_cnn": "digits_cnn"}
+ENTRIES = {"baseline_cnn": "cifar10_baseline_cnn", "resnet_small": "cifar10_resnet_small", "digits_cnn": "digits_cnn"}
 
 
 def test_hub_lists_the_entries():
@@ -140,7 +140,7 @@ def test_cifar10_sidecar_accuracy_is_what_the_weights_score():
     from torchprimer.pretrained import load_pretrained
 
     images, labels = load_cifar10_folder(root, split="test").tensors
-    for name in ("cifar10_seed_cnn", "cifar10_resnet_small"):
+    for name in ("cifar10_baseline_cnn", "cifar10_resnet_small"):
         model = load_pretrained(name)
         correct = 0
         with torch.inference_mode():
@@ -152,18 +152,18 @@ def test_cifar10_sidecar_accuracy_is_what_the_weights_score():
 
 def test_publishing_copies_only_checked_checkpoints(tmp_path):
     from torchprimer.checkpoint import save_checkpoint
-    from torchprimer.models import SeedCNN
+    from torchprimer.models import BaselineCNN
 
     from primersite.weights import publish_run
 
     run, published = tmp_path / "run", tmp_path / "weights"
     published.mkdir()
-    save_checkpoint(SeedCNN(), run / "cifar10_seed_cnn.pt", arch="SeedCNN", metadata={"test_accuracy": 0.1})
-    assert publish_run(run, published)[0].startswith("cifar10_seed_cnn: test accuracy 0.1")
-    assert sha256_file(published / "cifar10_seed_cnn.pt") == read_sidecar(published / "cifar10_seed_cnn.pt")["sha256"]
-    data = (run / "cifar10_seed_cnn.pt").read_bytes()
-    (run / "cifar10_seed_cnn.pt").write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
-    before = (published / "cifar10_seed_cnn.pt").read_bytes()
+    save_checkpoint(BaselineCNN(), run / "cifar10_baseline_cnn.pt", arch="BaselineCNN", metadata={"test_accuracy": 0.1})
+    assert publish_run(run, published)[0].startswith("cifar10_baseline_cnn: test accuracy 0.1")
+    assert sha256_file(published / "cifar10_baseline_cnn.pt") == read_sidecar(published / "cifar10_baseline_cnn.pt")["sha256"]
+    data = (run / "cifar10_baseline_cnn.pt").read_bytes()
+    (run / "cifar10_baseline_cnn.pt").write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    before = (published / "cifar10_baseline_cnn.pt").read_bytes()
     with pytest.raises(CheckpointError, match="SHA-256 mismatch"):
         publish_run(run, published)
-    assert (published / "cifar10_seed_cnn.pt").read_bytes() == before
+    assert (published / "cifar10_baseline_cnn.pt").read_bytes() == before

@@ -11,14 +11,14 @@ from torchprimer.models import (
     CIFAR10_MEAN,
     DigitsCNN,
     ResNetSmall,
-    SeedCNN,
+    BaselineCNN,
     build,
     count_parameters,
     normalize,
 )
 
 
-@pytest.mark.parametrize("model", [SeedCNN(), ResNetSmall(), ResNetSmall(widths=(8, 16, 16, 32))])
+@pytest.mark.parametrize("model", [BaselineCNN(), ResNetSmall(), ResNetSmall(widths=(8, 16, 16, 32))])
 def test_cifar_models_map_images_to_ten_logits(model):
     torch.manual_seed(0)
     out = model(torch.randn(3, 3, 32, 32))
@@ -31,20 +31,20 @@ def test_digits_model_takes_8x8_images():
 
 def test_checkpoints_fit_the_hub_size_limit():
     # 4 bytes per float32 parameter: the published weights must stay under 10 MB
-    for model in (SeedCNN(), ResNetSmall(), ResNetSmall(widths=(64, 128, 256, 256))):
+    for model in (BaselineCNN(), ResNetSmall(), ResNetSmall(widths=(64, 128, 256, 256))):
         assert count_parameters(model) * 4 < 10_000_000
 
 
-def test_resnet_has_batch_norm_and_residuals_seed_cnn_has_neither():
+def test_resnet_has_batch_norm_and_residuals_baseline_cnn_has_neither():
     kinds = lambda m: {type(x).__name__ for x in m.modules()}  # noqa: E731
     assert {"BatchNorm2d", "Residual"} <= kinds(ResNetSmall())
-    assert not {"BatchNorm2d", "Residual", "Dropout"} & kinds(SeedCNN())
+    assert not {"BatchNorm2d", "Residual", "Dropout"} & kinds(BaselineCNN())
 
 
-def test_eval_mode_changes_resnet_output_but_not_seed_cnn():
+def test_eval_mode_changes_resnet_output_but_not_baseline_cnn():
     torch.manual_seed(0)
     x = torch.randn(4, 3, 32, 32)
-    for model, changes in ((ResNetSmall(), True), (SeedCNN(), False)):
+    for model, changes in ((ResNetSmall(), True), (BaselineCNN(), False)):
         model.train()
         with torch.no_grad():
             train_out = model(x)
@@ -92,6 +92,6 @@ def test_normalize_centres_channels():
 def test_build_by_name():
     model = build("ResNetSmall", widths=[8, 16, 16, 32])  # lists, as JSON gives them
     assert isinstance(model, ResNetSmall) and model.net[0][0].out_channels == 8
-    assert set(ARCHITECTURES) == {"SeedCNN", "ResNetSmall", "DigitsCNN"}
+    assert set(ARCHITECTURES) == {"BaselineCNN", "ResNetSmall", "DigitsCNN"}
     with pytest.raises(ValueError, match="arch='VGG'"):
         build("VGG")

@@ -45,9 +45,14 @@ def built_html(site: Path, page: Path) -> BeautifulSoup:
 
 
 def python_blocks_in_html(soup: BeautifulSoup) -> list[tuple[str, bool]]:
-    """``(code text, hidden)`` of every code block in the article that is coloured as Python."""
+    """``(code text, hidden)`` of every code block in the article that is coloured as Python.
+
+    Signatures the API reference shows as code (mkdocstrings' ``doc-signature``) are not blocks.
+    """
     found = []
     for div in soup.select("article div.highlight"):
+        if div.find_parent(class_="doc-signature") is not None or "doc-signature" in div.get("class", []):
+            continue
         langs = [c[len("language-"):] for c in div.get("class", []) if c.startswith("language-")]
         if not langs or not (langs[0].lower() in RUNNABLE or _python_highlighted(langs[0])):
             continue

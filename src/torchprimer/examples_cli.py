@@ -89,6 +89,30 @@ def positive_int(text: str) -> int:
     return _number(int, text, 1, strict=False)
 
 
+def int_range(low: int, high: int):
+    """An argparse ``type`` for whole numbers from ``low`` to ``high`` (a window, an image side).
+
+    >>> side = int_range(16, 1024)
+    >>> side("64"), side.__name__
+    (64, 'int from 16 to 1024')
+    >>> side("8")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be from 16 to 1024, got 8
+    """
+    def checked(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {text}")
+        return value
+
+    checked.__name__ = f"int from {low} to {high}"
+    return checked
+
+
 def nonnegative_int(text: str) -> int:
     """An argparse ``type``: a whole number >= 0 (a count where 0 means "none" or "all")."""
     return _number(int, text, 0, strict=False)

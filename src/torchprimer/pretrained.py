@@ -9,7 +9,7 @@ with the sidecar in ``model.checkpoint_info``. ``hubconf.py`` entries are one-li
 
 >>> from torchprimer.pretrained import PUBLISHED, load_pretrained
 >>> PUBLISHED
-('cifar10_resnet_small', 'cifar10_seed_cnn', 'digits_cnn')
+('cifar10_resnet_small', 'cifar10_baseline_cnn', 'digits_cnn')
 >>> model = load_pretrained("digits_cnn")
 >>> type(model).__name__, model.training, model.checkpoint_info["arch"]
 ('DigitsCNN', False, 'DigitsCNN')
@@ -25,7 +25,7 @@ from torch import nn
 #: The folder the published weights live in, inside the installed package.
 WEIGHTS_DIR = Path(__file__).resolve().with_name("weights")
 #: Every published model, by the name of its files.
-PUBLISHED = ("cifar10_resnet_small", "cifar10_seed_cnn", "digits_cnn")
+PUBLISHED = ("cifar10_resnet_small", "cifar10_baseline_cnn", "digits_cnn")
 
 
 def weights_path(name: str, *, root: str | Path | None = None) -> Path:

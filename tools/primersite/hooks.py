@@ -201,14 +201,23 @@ def on_files(files, config):
 
 
 def _wheel() -> Path:
-    """The torchprimer wheel the pages' install notes link to, built from this checkout once per build."""
+    """The torchprimer wheel the pages' install notes link to, built from this checkout once per build.
+
+    Built from a copy of the package's sources, so the build leaves nothing in the checkout.
+    """
+    import shutil
     import subprocess
     import sys
     import tempfile
 
     out = Path(tempfile.mkdtemp(prefix="primersite-wheel-"))
+    source = out / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--disable-pip-version-check", "-w", str(out), str(ROOT)], check=True,
+                    "--disable-pip-version-check", "-w", str(out), str(source)], check=True,
                    capture_output=True, timeout=300)
     return out / wheel_name()
 
@@ -238,7 +247,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 def learning_path(config, files) -> str:
     """The nav as a reading order: each section, its pages in order, each with its description."""
     out = []
-    for section in config["nav"]:
+    for section in config["nav"] or []:
         (name, entries), = section.items()
         if not isinstance(entries, list):
             continue

@@ -24,7 +24,7 @@ from torchprimer.checkpoint import CheckpointError, sidecar_path, verify
 from torchprimer.files import atomic_write
 from torchprimer.pretrained import WEIGHTS_DIR
 
-CIFAR_WEIGHTS = ("cifar10_seed_cnn", "cifar10_resnet_small")
+CIFAR_WEIGHTS = ("cifar10_baseline_cnn", "cifar10_resnet_small")
 
 
 def publish_run(run_dir: Path, weights_dir: Path = WEIGHTS_DIR) -> list[str]:
