@@ -73,7 +73,7 @@ cifar10:
 test: install browser cifar10 lint
 	@rm -f artifacts/pytest-summary.json
 	$(if $(wildcard $(CIFAR10_DIR)/.extracted),CIFAR10_ROOT=$(CURDIR)/$(CIFAR10_DIR)) \
-	  $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	  $(BIN)/python -m pytest -n $(JOBS)
 	@$(BIN)/python -m primersite.suite artifacts/pytest-summary.json
 
 check: install
@@ -102,7 +102,7 @@ weights: install
 	$(BIN)/python -m primersite.weights
 
 bench: install
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q --durations=10
+	$(BIN)/python -m pytest -n $(JOBS) -q --durations=10
 	@$(BIN)/python -m primersite.suite artifacts/pytest-summary.json
 
 lock: install

@@ -7,7 +7,8 @@ Nothing is injected into a page.
 Two guards make a green run mean what it says:
 
 * the items of one page (or of one module's docstrings) stay on one pytest-xdist worker
-  (``--dist loadgroup``), so the page runs once and examples see the state they build;
+  (:func:`pytest_xdist_make_scheduler`), so the page runs once and examples see the state
+  they build;
 * at the end of the session the tracked files must be as they were at its start, and
   ``artifacts/pytest-summary.json`` records how many tests were collected and how many
   reported (``make test`` checks both: a run that ends early is not a pass).
@@ -20,27 +21,33 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sybil import Sybil
-from sybil.sybil import SybilCollection
-from sybil.parsers.rest import DocTestParser
-
 from primersite.checker import close_runner, page_sybil
+from sybil import Sybil
+from sybil.parsers.rest import DocTestParser
+from sybil.sybil import SybilCollection
 
 ROOT = Path(__file__).resolve().parent
 SUMMARY = ROOT / "artifacts" / "pytest-summary.json"
 
-pytest_collect_file = SybilCollection([
-    page_sybil(patterns=["*.md"], path=str(ROOT / "docs")),
-    Sybil(parsers=[DocTestParser()], patterns=["*.py"], path=str(ROOT / "src")),
-    Sybil(parsers=[DocTestParser()], patterns=["*.py"], path=str(ROOT / "tools")),
-]).pytest()
+pytest_collect_file = SybilCollection(
+    [
+        page_sybil(patterns=["*.md"], path=str(ROOT / "docs")),
+        Sybil(parsers=[DocTestParser()], patterns=["*.py"], path=str(ROOT / "src")),
+        Sybil(parsers=[DocTestParser()], patterns=["*.py"], path=str(ROOT / "tools")),
+    ]
+).pytest()
 
 
 def _tracked_changes() -> str:
     """``git status`` of the checkout (empty outside git): what a test run must leave as it found it."""
     try:
-        return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
-                              capture_output=True, text=True, timeout=60).stdout
+        return subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
 
@@ -50,12 +57,18 @@ def pytest_configure(config):
         config._primer_status_before = _tracked_changes()
 
 
-def pytest_collection_modifyitems(config, items):
-    # The examples of one page or one module's docstrings share a namespace and one run:
-    # they stay together, in order, on one worker.
-    for item in items:
-        if type(item).__name__ == "SybilItem":
-            item.add_marker(pytest.mark.xdist_group(name=Path(str(item.path)).relative_to(ROOT).as_posix()))
+def pytest_xdist_make_scheduler(config, log):
+    """With pytest-xdist: the examples of one page (or one module's docstrings) go to one
+    worker, in order, since they share a namespace and one run; every other test goes
+    wherever a worker is free."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class PageScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path.endswith(".md") or "::line:" in nodeid else nodeid
+
+    return PageScheduling(config, log)
 
 
 _REPORTED = [0]
@@ -77,9 +90,14 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         print("\nthe test run changed files of the checkout:\n" + _tracked_changes())
     SUMMARY.parent.mkdir(exist_ok=True)
-    SUMMARY.write_text(json.dumps({
-        "collected": session.testscollected,
-        "reported": _REPORTED[0],
-        "exitstatus": int(session.exitstatus),
-        "checkout_changed": changed,
-    }) + "\n")
+    SUMMARY.write_text(
+        json.dumps(
+            {
+                "collected": session.testscollected,
+                "reported": _REPORTED[0],
+                "exitstatus": int(session.exitstatus),
+                "checkout_changed": changed,
+            }
+        )
+        + "\n"
+    )

@@ -45,8 +45,16 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, TensorDataset
 
 from torchprimer import distributed as tpd
-from torchprimer.examples_cli import (ARGV_ENV, ExampleParser, exit_with_input_error, nonnegative_float,
-                                      nonnegative_int, parse_args, positive_float, positive_int)
+from torchprimer.examples_cli import (
+    ARGV_ENV,
+    ExampleParser,
+    exit_with_input_error,
+    nonnegative_float,
+    nonnegative_int,
+    parse_args,
+    positive_float,
+    positive_int,
+)
 from torchprimer.training import evaluate
 
 # %% [markdown]
@@ -59,16 +67,24 @@ from torchprimer.training import evaluate
 # `--max-restarts` bringing the job back from the last checkpoint.
 
 # %%
-parser = ExampleParser(prog="ddp_train.py", description="Train an MLP on digits with DDP (or one process).")
+parser = ExampleParser(
+    prog="ddp_train.py", description="Train an MLP on digits with DDP (or one process)."
+)
 parser.add_argument("--epochs", type=positive_int, default=10)
-parser.add_argument("--batch-size", type=positive_int, default=64, help="samples per process per step")
+parser.add_argument(
+    "--batch-size", type=positive_int, default=64, help="samples per process per step"
+)
 parser.add_argument("--lr", type=positive_float, default=0.05)
 parser.add_argument("--momentum", type=nonnegative_float, default=0.9)
 parser.add_argument("--hidden", type=positive_int, default=64)
 parser.add_argument("--seed", type=nonnegative_int, default=0)
 parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-parser.add_argument("--checkpoint-dir", type=Path, default=None,
-                    help="an existing directory; resume from its newest checkpoint")
+parser.add_argument(
+    "--checkpoint-dir",
+    type=Path,
+    default=None,
+    help="an existing directory; resume from its newest checkpoint",
+)
 parser.add_argument("--checkpoint-every", type=nonnegative_int, default=0, metavar="STEPS")
 parser.add_argument("--max-steps", type=positive_int, default=None)
 parser.add_argument("--fail-at-step", type=positive_int, default=None, metavar="STEP")
@@ -79,7 +95,9 @@ args = parse_args(parser)
 if args.smoke:
     args.epochs, args.max_steps = 1, 5
 if args.compare_with_torchrun and args.batch_size % args.compare_with_torchrun:
-    parser.error(f"--batch-size {args.batch_size} does not split into {args.compare_with_torchrun} processes")
+    parser.error(
+        f"--batch-size {args.batch_size} does not split into {args.compare_with_torchrun} processes"
+    )
 if args.checkpoint_dir is not None:
     try:
         tpd.checkpoint_dir(args.checkpoint_dir)
@@ -97,7 +115,8 @@ if args.checkpoint_dir is not None:
 # %%
 digits = load_digits()
 x_train, x_test, y_train, y_test = train_test_split(
-    digits.data / 16.0, digits.target, test_size=0.2, random_state=0, stratify=digits.target)
+    digits.data / 16.0, digits.target, test_size=0.2, random_state=0, stratify=digits.target
+)
 train_set = TensorDataset(torch.tensor(x_train, dtype=torch.float32), torch.tensor(y_train))
 test_set = TensorDataset(torch.tensor(x_test, dtype=torch.float32), torch.tensor(y_test))
 
@@ -116,6 +135,7 @@ def make_model(hidden: int) -> nn.Module:
 # is ready, so after `backward()` every rank holds the average gradient and
 # `optimizer.step()` makes the same update everywhere.
 
+
 # %%
 def train(args, ctx: tpd.Context):
     torch.manual_seed(args.seed)
@@ -123,7 +143,11 @@ def train(args, ctx: tpd.Context):
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
     loader = tpd.shard_loader(train_set, args.batch_size, ctx, seed=args.seed)
     per_epoch = len(loader)
-    total = args.epochs * per_epoch if args.max_steps is None else min(args.max_steps, args.epochs * per_epoch)
+    total = (
+        args.epochs * per_epoch
+        if args.max_steps is None
+        else min(args.max_steps, args.epochs * per_epoch)
+    )
     global_batch = args.batch_size * ctx.world_size
     step = 0
 
@@ -131,19 +155,35 @@ def train(args, ctx: tpd.Context):
     if latest is not None:
         state = tpd.load_checkpoint(latest, map_location=ctx.device)
         if (state["global_batch"], state["seed"]) != (global_batch, args.seed):
-            exit_with_input_error(parser.prog, (
-                f"{latest} was written by a run with global batch {state['global_batch']} and seed "
-                f"{state['seed']}; this run has {args.batch_size} x {ctx.world_size} = {global_batch} "
-                f"and seed {args.seed}; resume with those or use another --checkpoint-dir"))
+            exit_with_input_error(
+                parser.prog,
+                (
+                    f"{latest} was written by a run with global batch {state['global_batch']} and seed "
+                    f"{state['seed']}; this run has {args.batch_size} x {ctx.world_size} = {global_batch} "
+                    f"and seed {args.seed}; resume with those or use another --checkpoint-dir"
+                ),
+            )
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         step = state["step"]
-        tpd.print0(ctx, f"resumed from {latest.name} at step {step} (attempt {ctx.restart_count + 1})")
+        tpd.print0(
+            ctx, f"resumed from {latest.name} at step {step} (attempt {ctx.restart_count + 1})"
+        )
 
     def checkpoint(step):
-        tpd.save_checkpoint(args.checkpoint_dir, step, {
-            "step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "global_batch": global_batch, "seed": args.seed, "world_size": ctx.world_size}, ctx)
+        tpd.save_checkpoint(
+            args.checkpoint_dir,
+            step,
+            {
+                "step": step,
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "global_batch": global_batch,
+                "seed": args.seed,
+                "world_size": ctx.world_size,
+            },
+            ctx,
+        )
 
     # DDP registers hooks that all-reduce gradients during backward(); on a GPU it also
     # needs the device this rank owns.
@@ -151,9 +191,12 @@ def train(args, ctx: tpd.Context):
     if ctx.distributed:
         net = DDP(model, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
     loss_fn = nn.CrossEntropyLoss()
-    tpd.print0(ctx, f"{ctx.world_size} process(es), backend {ctx.backend or 'none'}, "
-                    f"{args.batch_size} samples each per step = {global_batch} per step, "
-                    f"{per_epoch} steps per epoch, training steps {step}..{total}")
+    tpd.print0(
+        ctx,
+        f"{ctx.world_size} process(es), backend {ctx.backend or 'none'}, "
+        f"{args.batch_size} samples each per step = {global_batch} per step, "
+        f"{per_epoch} steps per epoch, training steps {step}..{total}",
+    )
     first_step = step
     if ctx.distributed:
         torch.distributed.barrier()  # start the clock together
@@ -163,8 +206,16 @@ def train(args, ctx: tpd.Context):
         loader.sampler.set_epoch(epoch)
         sums = torch.zeros(3, dtype=torch.float64, device=ctx.device)  # loss * n, correct, n
         for inputs, targets in itertools.islice(loader, done, None):
-            if step == args.fail_at_step and ctx.restart_count == 0 and ctx.rank == ctx.world_size - 1:
-                print(f"rank {ctx.rank}: simulated crash (SIGKILL) at step {step}", file=sys.stderr, flush=True)
+            if (
+                step == args.fail_at_step
+                and ctx.restart_count == 0
+                and ctx.rank == ctx.world_size - 1
+            ):
+                print(
+                    f"rank {ctx.rank}: simulated crash (SIGKILL) at step {step}",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 os.kill(os.getpid(), signal.SIGKILL)
             inputs, targets = inputs.to(ctx.device), targets.to(ctx.device)
             optimizer.zero_grad(set_to_none=True)
@@ -174,18 +225,32 @@ def train(args, ctx: tpd.Context):
             optimizer.step()
             step += 1
             n = targets.shape[0]
-            sums += torch.stack([loss.detach().double() * n,
-                                 (outputs.argmax(1) == targets).sum().double(),
-                                 torch.tensor(n, dtype=torch.float64, device=ctx.device)])
-            if args.checkpoint_dir and args.checkpoint_every and step % args.checkpoint_every == 0 and step < total:
+            sums += torch.stack(
+                [
+                    loss.detach().double() * n,
+                    (outputs.argmax(1) == targets).sum().double(),
+                    torch.tensor(n, dtype=torch.float64, device=ctx.device),
+                ]
+            )
+            if (
+                args.checkpoint_dir
+                and args.checkpoint_every
+                and step % args.checkpoint_every == 0
+                and step < total
+            ):
                 checkpoint(step)
             if step == total:
                 break
         if ctx.distributed:
-            torch.distributed.all_reduce(sums)  # the log shows all ranks' samples, not rank 0's shard
+            torch.distributed.all_reduce(
+                sums
+            )  # the log shows all ranks' samples, not rank 0's shard
         loss_sum, correct, seen = sums.tolist()
-        tpd.print0(ctx, f"epoch {epoch + 1:2d}  step {step:4d}  train loss {loss_sum / seen:.4f}"
-                        f"  accuracy {correct / seen:.3f}  ({seen:.0f} samples)")
+        tpd.print0(
+            ctx,
+            f"epoch {epoch + 1:2d}  step {step:4d}  train loss {loss_sum / seen:.4f}"
+            f"  accuracy {correct / seen:.3f}  ({seen:.0f} samples)",
+        )
     if ctx.distributed:
         torch.distributed.barrier()
     seconds = time.perf_counter() - start
@@ -210,8 +275,11 @@ finally:
     tpd.cleanup()
 samples = steps_run * args.batch_size * ctx.world_size
 if steps_run:
-    tpd.print0(ctx, f"trained {steps_run} steps, {samples} samples in {seconds:.2f} s: "
-                    f"{samples / seconds:.0f} samples/s over {ctx.world_size} process(es)")
+    tpd.print0(
+        ctx,
+        f"trained {steps_run} steps, {samples} samples in {seconds:.2f} s: "
+        f"{samples / seconds:.0f} samples/s over {ctx.world_size} process(es)",
+    )
 tpd.print0(ctx, f"largest parameter difference between ranks: {drift}")
 
 # %% [markdown]
@@ -222,8 +290,12 @@ tpd.print0(ctx, f"largest parameter difference between ranks: {drift}")
 
 # %%
 if ctx.is_main:
-    result = evaluate(model, DataLoader(test_set, batch_size=256), nn.CrossEntropyLoss(), device=ctx.device)
-    print(f"test loss {result.loss:.4f}  test accuracy {result.accuracy:.3f} on {result.samples} digits")
+    result = evaluate(
+        model, DataLoader(test_set, batch_size=256), nn.CrossEntropyLoss(), device=ctx.device
+    )
+    print(
+        f"test loss {result.loss:.4f}  test accuracy {result.accuracy:.3f} on {result.samples} digits"
+    )
 
 # %% [markdown]
 # ## The same steps with torchrun
@@ -238,25 +310,58 @@ if ctx.is_main:
 if args.compare_with_torchrun and ctx.is_main:
     n = args.compare_with_torchrun
     with tempfile.TemporaryDirectory() as folder:
-        script = Path(globals().get("__file__", "examples/ddp_train.py"))  # a kernel has no __file__
-        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={n}",
-                   str(script), "--batch-size", str(args.batch_size // n),
-                   "--epochs", str(args.epochs), "--lr", str(args.lr), "--momentum", str(args.momentum),
-                   "--hidden", str(args.hidden), "--seed", str(args.seed), "--device", "cpu"]
+        script = Path(
+            globals().get("__file__", "examples/ddp_train.py")
+        )  # a kernel has no __file__
+        command = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            f"--nproc_per_node={n}",
+            str(script),
+            "--batch-size",
+            str(args.batch_size // n),
+            "--epochs",
+            str(args.epochs),
+            "--lr",
+            str(args.lr),
+            "--momentum",
+            str(args.momentum),
+            "--hidden",
+            str(args.hidden),
+            "--seed",
+            str(args.seed),
+            "--device",
+            "cpu",
+        ]
         if args.max_steps is not None:
             command += ["--max-steps", str(args.max_steps)]
-        print("$ torchrun", *command[3:5], "examples/ddp_train.py", *command[6:], "--checkpoint-dir <a temporary folder>")
+        print(
+            "$ torchrun",
+            *command[3:5],
+            "examples/ddp_train.py",
+            *command[6:],
+            "--checkpoint-dir <a temporary folder>",
+        )
         command += ["--checkpoint-dir", folder]
         # the children read their arguments from their command line, not from the
         # variable the renderer set for this kernel
         env = {k: v for k, v in os.environ.items() if k != ARGV_ENV}
-        run = subprocess.run(command, capture_output=True, text=True, timeout=600,
-                             env={**env, "OMP_NUM_THREADS": "1", "TORCH_DISABLE_SHARE_RDZV_TCP_STORE": "1"})
+        run = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**env, "OMP_NUM_THREADS": "1", "TORCH_DISABLE_SHARE_RDZV_TCP_STORE": "1"},
+        )
         print(run.stdout, end="")
         if run.returncode:
             raise SystemExit(f"torchrun failed with status {run.returncode}:\n{run.stderr[-2000:]}")
         theirs = tpd.load_checkpoint(tpd.latest_checkpoint(folder))["model"]
     mine = model.state_dict()
     worst = max((mine[k] - theirs[k]).abs().max().item() for k in mine)
-    print(f"1 process x batch {args.batch_size} vs {n} processes x batch {args.batch_size // n}: "
-          f"largest weight difference {worst:.1e}")
+    print(
+        f"1 process x batch {args.batch_size} vs {n} processes x batch {args.batch_size // n}: "
+        f"largest weight difference {worst:.1e}"
+    )

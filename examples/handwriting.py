@@ -37,10 +37,21 @@ EXAMPLE_DATA = None
 
 from torchprimer.examples_cli import ExampleParser, nonnegative_int, parse_args, positive_int
 
-parser = ExampleParser(prog="handwriting.py", description="A small CNN on scikit-learn's 8x8 digits.")
-parser.add_argument("--epochs", type=positive_int, default=30, help="passes over the training set (default 30)")
-parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed for the split, the weights and the shuffling")
-parser.add_argument("--smoke", action="store_true", help="two epochs: a quick check that everything runs")
+parser = ExampleParser(
+    prog="handwriting.py", description="A small CNN on scikit-learn's 8x8 digits."
+)
+parser.add_argument(
+    "--epochs", type=positive_int, default=30, help="passes over the training set (default 30)"
+)
+parser.add_argument(
+    "--seed",
+    type=nonnegative_int,
+    default=0,
+    help="seed for the split, the weights and the shuffling",
+)
+parser.add_argument(
+    "--smoke", action="store_true", help="two epochs: a quick check that everything runs"
+)
 args = parse_args(parser)
 if args.smoke:
     args.epochs = 2
@@ -95,12 +106,16 @@ plt.show()
 from torch import nn
 
 model = nn.Sequential(
-    nn.Conv2d(1, 16, kernel_size=3, padding=1), nn.ReLU(),   # 16 filters: edges, stroke ends
-    nn.Conv2d(16, 32, kernel_size=3, padding=1), nn.ReLU(),  # 32 combinations of those
-    nn.MaxPool2d(2),                                         # 8x8 -> 4x4, tolerates small shifts
+    nn.Conv2d(1, 16, kernel_size=3, padding=1),
+    nn.ReLU(),  # 16 filters: edges, stroke ends
+    nn.Conv2d(16, 32, kernel_size=3, padding=1),
+    nn.ReLU(),  # 32 combinations of those
+    nn.MaxPool2d(2),  # 8x8 -> 4x4, tolerates small shifts
     nn.Flatten(),
-    nn.Linear(32 * 4 * 4, 64), nn.ReLU(), nn.Dropout(0.25),
-    nn.Linear(64, 10),                                       # one score per digit
+    nn.Linear(32 * 4 * 4, 64),
+    nn.ReLU(),
+    nn.Dropout(0.25),
+    nn.Linear(64, 10),  # one score per digit
 )
 x = x_train[:1]
 for layer in model:
@@ -123,12 +138,16 @@ from tqdm.auto import tqdm
 
 from torchprimer.training import evaluate, train_one_epoch
 
-loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True,
-                    generator=torch.Generator().manual_seed(args.seed))
+loader = DataLoader(
+    TensorDataset(x_train, y_train),
+    batch_size=64,
+    shuffle=True,
+    generator=torch.Generator().manual_seed(args.seed),
+)
 loss_fn = nn.CrossEntropyLoss()
 optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
 history = []
-for epoch in tqdm(range(args.epochs), desc="epochs"):
+for _epoch in tqdm(range(args.epochs), desc="epochs"):
     result = train_one_epoch(model, loader, loss_fn, optimizer)
     history.append(result)
 for epoch in sorted({0, len(history) // 2, len(history) - 1}):
@@ -149,7 +168,9 @@ plt.show()
 
 # %%
 test = evaluate(model, DataLoader(TensorDataset(x_test, y_test), batch_size=256), loss_fn)
-print(f"test accuracy: {test.accuracy:.4f} ({round(test.accuracy * len(y_test))} of {len(y_test)} right)")
+print(
+    f"test accuracy: {test.accuracy:.4f} ({round(test.accuracy * len(y_test))} of {len(y_test)} right)"
+)
 print(f"test loss: {test.loss:.4f}")
 
 model.eval()
@@ -163,10 +184,22 @@ ax.imshow(confusion, cmap="Blues")
 for i in range(10):
     for j in range(10):
         if confusion[i, j]:
-            ax.text(j, i, int(confusion[i, j]), ha="center", va="center",
-                    color="white" if i == j else "black", fontsize=9)
-ax.set(xticks=range(10), yticks=range(10), xlabel="predicted digit", ylabel="true digit",
-       title=f"Confusion matrix, test set (accuracy {test.accuracy:.3f})")
+            ax.text(
+                j,
+                i,
+                int(confusion[i, j]),
+                ha="center",
+                va="center",
+                color="white" if i == j else "black",
+                fontsize=9,
+            )
+ax.set(
+    xticks=range(10),
+    yticks=range(10),
+    xlabel="predicted digit",
+    ylabel="true digit",
+    title=f"Confusion matrix, test set (accuracy {test.accuracy:.3f})",
+)
 plt.show()
 
 mistakes = (predicted != y_test).nonzero().flatten()

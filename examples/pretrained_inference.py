@@ -19,21 +19,58 @@ RENDER_ARGS = ["--data", ".data/cifar10", "--batch-sizes", "1,64,256"]
 GPU_RENDER_ARGS = ["--data", ".data/cifar10", "--batch-sizes", "1,64,512,2048"]
 EXAMPLE_DATA = "cifar10"
 
-from torchprimer.examples_cli import (ExampleParser, parse_args, pick_device, positive_float, positive_int_list,
-                                      repo_root)
+from torchprimer.examples_cli import (
+    ExampleParser,
+    parse_args,
+    pick_device,
+    positive_float,
+    positive_int_list,
+    repo_root,
+)
 
-parser = ExampleParser(prog="pretrained_inference.py", description="Load a published model through torch.hub and use it.")
-parser.add_argument("--data", default=".data/cifar10", help="CIFAR-10 folder with train/ and test/ (default .data/cifar10)")
-parser.add_argument("--entry", default="resnet_small", choices=["resnet_small", "baseline_cnn"],
-                    help="hubconf.py entry: resnet_small (the improved recipe) or baseline_cnn (the baseline CNN)")
-parser.add_argument("--repo", default=None, help="folder holding hubconf.py (default: this checkout)")
-parser.add_argument("--checkpoint", default=None, help="load this .pt file (with its .json) instead of the hub entry")
-parser.add_argument("--batch-sizes", type=positive_int_list, default=[1, 64, 256], help="for the throughput table")
-parser.add_argument("--bench-seconds", type=positive_float, default=2.0, help="time spent measuring each cell of the table")
-parser.add_argument("--no-compile", action="store_true", help="leave torch.compile out of the throughput table")
-parser.add_argument("--torchvision-download", action="store_true",
-                    help="download torchvision's ResNet-18 weights (needs internet) and classify a photo")
-parser.add_argument("--smoke", action="store_true", help="seconds on the CPU: short timings, no torch.compile")
+parser = ExampleParser(
+    prog="pretrained_inference.py",
+    description="Load a published model through torch.hub and use it.",
+)
+parser.add_argument(
+    "--data",
+    default=".data/cifar10",
+    help="CIFAR-10 folder with train/ and test/ (default .data/cifar10)",
+)
+parser.add_argument(
+    "--entry",
+    default="resnet_small",
+    choices=["resnet_small", "baseline_cnn"],
+    help="hubconf.py entry: resnet_small (the improved recipe) or baseline_cnn (the baseline CNN)",
+)
+parser.add_argument(
+    "--repo", default=None, help="folder holding hubconf.py (default: this checkout)"
+)
+parser.add_argument(
+    "--checkpoint",
+    default=None,
+    help="load this .pt file (with its .json) instead of the hub entry",
+)
+parser.add_argument(
+    "--batch-sizes", type=positive_int_list, default=[1, 64, 256], help="for the throughput table"
+)
+parser.add_argument(
+    "--bench-seconds",
+    type=positive_float,
+    default=2.0,
+    help="time spent measuring each cell of the table",
+)
+parser.add_argument(
+    "--no-compile", action="store_true", help="leave torch.compile out of the throughput table"
+)
+parser.add_argument(
+    "--torchvision-download",
+    action="store_true",
+    help="download torchvision's ResNet-18 weights (needs internet) and classify a photo",
+)
+parser.add_argument(
+    "--smoke", action="store_true", help="seconds on the CPU: short timings, no torch.compile"
+)
 args = parse_args(parser)
 if args.smoke:
     args.batch_sizes, args.bench_seconds, args.no_compile = [1, 4], 0.1, True
@@ -71,8 +108,10 @@ if args.checkpoint:
 else:
     model = torch.hub.load(repo, args.entry, source="local", pretrained=True).to(device)
     info = model.checkpoint_info
-print(f"{type(model).__name__}{tuple(info['kwargs'].get('widths', ()))}: {sum(p.numel() for p in model.parameters()):,} weights, "
-      f"in {'training' if model.training else 'eval'} mode")
+print(
+    f"{type(model).__name__}{tuple(info['kwargs'].get('widths', ()))}: {sum(p.numel() for p in model.parameters()):,} weights, "
+    f"in {'training' if model.training else 'eval'} mode"
+)
 print("what the sidecar says about its training:")
 print(json.dumps(info["metadata"], indent=2))
 
@@ -122,7 +161,9 @@ import os
 
 with tempfile.TemporaryDirectory() as tmp:
     suspicious = Path(tmp) / "suspicious.pt"
-    torch.save({"weight": torch.zeros(2), "hook": os.system}, suspicious)  # a reference to os.system, pickled
+    torch.save(
+        {"weight": torch.zeros(2), "hook": os.system}, suspicious
+    )  # a reference to os.system, pickled
     try:
         torch.load(suspicious, weights_only=True)
     except Exception as err:  # pickle.UnpicklingError
@@ -152,21 +193,33 @@ from torchprimer.models import normalize
 test_images, test_labels = load_cifar10_folder(args.data, "test").tensors
 test_images, test_labels = test_images.to(device), test_labels.to(device)
 batch = normalize(test_images[:256])
-in_train_mode = copy_module.deepcopy(model).train()  # a copy: a training-mode forward changes the model
+in_train_mode = copy_module.deepcopy(
+    model
+).train()  # a copy: a training-mode forward changes the model
 with torch.no_grad():
     eval_all, eval_one = model(batch), model(batch[:1])
     train_all, train_one = in_train_mode(batch), in_train_mode(batch[:1])
 labels = test_labels[:256]
-print(f"accuracy on {len(batch)} test images: eval mode {(eval_all.argmax(1) == labels).float().mean():.2%}, "
-      f"training mode {(train_all.argmax(1) == labels).float().mean():.2%}")
-print(f"image 0's logits, alone vs in a batch of {len(batch)}: "
-      f"eval mode differ by {(eval_one[0] - eval_all[0]).abs().max():.2e}, "
-      f"training mode by {(train_one[0] - train_all[0]).abs().max():.2e}")
+print(
+    f"accuracy on {len(batch)} test images: eval mode {(eval_all.argmax(1) == labels).float().mean():.2%}, "
+    f"training mode {(train_all.argmax(1) == labels).float().mean():.2%}"
+)
+print(
+    f"image 0's logits, alone vs in a batch of {len(batch)}: "
+    f"eval mode differ by {(eval_one[0] - eval_all[0]).abs().max():.2e}, "
+    f"training mode by {(train_one[0] - train_all[0]).abs().max():.2e}"
+)
 bn = [m for m in in_train_mode.modules() if isinstance(m, torch.nn.BatchNorm2d)]
 if bn:
     published = dict(model.named_buffers())
-    moved = max((b - published[n]).abs().max().item() for n, b in in_train_mode.named_buffers() if "running_mean" in n)
-    print(f"after those two forward passes in training mode, running means moved by up to {moved:.3f}")
+    moved = max(
+        (b - published[n]).abs().max().item()
+        for n, b in in_train_mode.named_buffers()
+        if "running_mean" in n
+    )
+    print(
+        f"after those two forward passes in training mode, running means moved by up to {moved:.3f}"
+    )
 
 # %% [markdown]
 # ## Predictions
@@ -190,8 +243,11 @@ for ax, i, p, k in zip(axes.flat, picks, top.values, top.indices):
     ax.set_yticks([])
     right = int(k[0]) == int(test_labels[i])
     ax.set_title(f"true: {CLASSES[test_labels[i]]}", fontsize=9)
-    ax.set_xlabel("\n".join(f"{CLASSES[c]} {v:.0%}" for c, v in zip(k.tolist(), p.tolist())),
-                  fontsize=9, color="green" if right else "red")
+    ax.set_xlabel(
+        "\n".join(f"{CLASSES[c]} {v:.0%}" for c, v in zip(k.tolist(), p.tolist())),
+        fontsize=9,
+        color="green" if right else "red",
+    )
 fig.suptitle(f"{type(model).__name__}: top-3 probabilities on test images")
 fig.tight_layout(h_pad=2.5)
 plt.show()
@@ -211,14 +267,29 @@ from torch import nn
 from torchprimer.batches import TensorBatches
 from torchprimer.training import evaluate
 
-result = evaluate(model, TensorBatches(test_images, test_labels, 500, shuffle=False, transform=normalize),
-                  nn.CrossEntropyLoss(), device=device)
-print(f"test accuracy here: {result.accuracy:.2%} on {result.samples} images; "
-      f"recorded at training time: {info['metadata'].get('test_accuracy', float('nan')):.2%}")
+result = evaluate(
+    model,
+    TensorBatches(test_images, test_labels, 500, shuffle=False, transform=normalize),
+    nn.CrossEntropyLoss(),
+    device=device,
+)
+print(
+    f"test accuracy here: {result.accuracy:.2%} on {result.samples} images; "
+    f"recorded at training time: {info['metadata'].get('test_accuracy', float('nan')):.2%}"
+)
 with torch.no_grad():
-    predicted = torch.cat([model(normalize(test_images[i:i + 500])).argmax(1) for i in range(0, len(test_images), 500)])
+    predicted = torch.cat(
+        [
+            model(normalize(test_images[i : i + 500])).argmax(1)
+            for i in range(0, len(test_images), 500)
+        ]
+    )
 per_class = [(predicted[test_labels == k] == k).float().mean().item() for k in range(len(CLASSES))]
-print(pd.Series([f"{v:.1%}" for v in per_class], index=list(CLASSES), name="accuracy per class").to_string())
+print(
+    pd.Series(
+        [f"{v:.1%}" for v in per_class], index=list(CLASSES), name="accuracy per class"
+    ).to_string()
+)
 
 # %% [markdown]
 # ## Throughput
@@ -285,6 +356,7 @@ def bf16(m):
     def run(x):
         with torch.autocast(device_type=device, dtype=torch.bfloat16):
             return m(x)
+
     return run
 
 
@@ -309,11 +381,19 @@ with torch.inference_mode():
 
 table = pd.DataFrame(rows).set_index("batch size")
 speedup = table.iloc[:, -1] / table["eager fp32"]
-formatted = table.map(lambda v: f"{v:,.0f}") if hasattr(table, "map") else table.applymap(lambda v: f"{v:,.0f}")
+formatted = (
+    table.map(lambda v: f"{v:,.0f}")
+    if hasattr(table, "map")
+    else table.applymap(lambda v: f"{v:,.0f}")
+)
 if "compile (s)" in table:
     formatted["compile (s)"] = table["compile (s)"].map(lambda v: f"{v:.1f}")
 formatted["last column / eager fp32"] = speedup.map(lambda v: f"{v:.2f}x")
-where = torch.cuda.get_device_name(0) if device == "cuda" else f"CPU: {cpu_model()}, {torch.get_num_threads()} threads"
+where = (
+    torch.cuda.get_device_name(0)
+    if device == "cuda"
+    else f"CPU: {cpu_model()}, {torch.get_num_threads()} threads"
+)
 print(f"images per second on {where} ({type(model).__name__}, torch {torch.__version__})")
 print(formatted.to_string())
 
@@ -333,7 +413,12 @@ weights = ResNet18_Weights.DEFAULT
 print("DEFAULT is", weights)
 print("preprocessing:", weights.transforms())
 print("categories:", len(weights.meta["categories"]), weights.meta["categories"][:5], "...")
-print("ImageNet-1K accuracy:", weights.meta["_metrics"]["ImageNet-1K"], "| parameters:", f"{weights.meta['num_params']:,}")
+print(
+    "ImageNet-1K accuracy:",
+    weights.meta["_metrics"]["ImageNet-1K"],
+    "| parameters:",
+    f"{weights.meta['num_params']:,}",
+)
 print("file:", weights.url)
 
 # %% [markdown]
@@ -347,10 +432,14 @@ if args.torchvision_download:
     from skimage.data import chelsea
 
     net = resnet18(weights=weights).eval()
-    photo = torch.from_numpy(chelsea()).permute(2, 0, 1)  # uint8 (3, H, W), as the transforms expect
+    photo = torch.from_numpy(chelsea()).permute(
+        2, 0, 1
+    )  # uint8 (3, H, W), as the transforms expect
     with torch.no_grad():
         probs = torch.softmax(net(weights.transforms()(photo).unsqueeze(0)), dim=1)[0]
     for p, k in zip(*probs.topk(3)):
         print(f"{weights.meta['categories'][k]}: {p:.1%}")
 else:
-    print("skipped: this machine is offline (run with --torchvision-download where the weights can be fetched)")
+    print(
+        "skipped: this machine is offline (run with --torchvision-download where the weights can be fetched)"
+    )

@@ -40,18 +40,40 @@
 RENDER_ARGS = []
 EXAMPLE_DATA = None
 
-from torchprimer.examples_cli import (ExampleParser, int_range, nonnegative_float, nonnegative_int, parse_args, positive_int)
+from torchprimer.examples_cli import (
+    ExampleParser,
+    int_range,
+    nonnegative_float,
+    nonnegative_int,
+    parse_args,
+    positive_int,
+)
 
-parser = ExampleParser(prog="style_transfer.py", description="Gatys-style transfer with a random-weight CNN.")
-parser.add_argument("--size", type=int_range(16, 1024), default=160, help="image side in pixels (default 160)")
-parser.add_argument("--steps", type=positive_int, default=100, help="L-BFGS function evaluations (default 100)")
-parser.add_argument("--style-weight", type=nonnegative_float, default=2000.0, help="weight of the style loss (default 2000)")
+parser = ExampleParser(
+    prog="style_transfer.py", description="Gatys-style transfer with a random-weight CNN."
+)
+parser.add_argument(
+    "--size", type=int_range(16, 1024), default=160, help="image side in pixels (default 160)"
+)
+parser.add_argument(
+    "--steps", type=positive_int, default=100, help="L-BFGS function evaluations (default 100)"
+)
+parser.add_argument(
+    "--style-weight",
+    type=nonnegative_float,
+    default=2000.0,
+    help="weight of the style loss (default 2000)",
+)
 parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed for the random network")
-parser.add_argument("--smoke", action="store_true", help="tiny images, 3 steps: a quick check that everything runs")
+parser.add_argument(
+    "--smoke", action="store_true", help="tiny images, 3 steps: a quick check that everything runs"
+)
 args = parse_args(parser)
 if args.smoke:
     args.size, args.steps = 32, 3
-print(f"size={args.size} steps={args.steps} style_weight={args.style_weight} seed={args.seed} smoke={args.smoke}")
+print(
+    f"size={args.size} steps={args.steps} style_weight={args.style_weight} seed={args.seed} smoke={args.smoke}"
+)
 
 # %% [markdown]
 # ## The two images
@@ -71,7 +93,9 @@ style = image_to_tensor(skimage.data.immunohistochemistry(), size=(args.size, ar
 print("content:", tuple(content.shape), "style:", tuple(style.shape))
 
 fig, axes = plt.subplots(1, 2, figsize=(6, 3))
-for ax, image, title in zip(axes, (content, style), ("content: astronaut", "style: stained tissue")):
+for ax, image, title in zip(
+    axes, (content, style), ("content: astronaut", "style: stained tissue")
+):
     ax.imshow(tensor_to_image(image))
     ax.set_title(title)
     ax.axis("off")
@@ -98,8 +122,13 @@ class RandomFeatures(nn.Module):
         channels = 3
         for i, width in enumerate(widths):
             pool = [nn.AvgPool2d(2)] if i else []
-            self.stages.append(nn.Sequential(
-                *pool, nn.Conv2d(channels, width, 3, padding=1, padding_mode="reflect"), nn.ReLU()))
+            self.stages.append(
+                nn.Sequential(
+                    *pool,
+                    nn.Conv2d(channels, width, 3, padding=1, padding_mode="reflect"),
+                    nn.ReLU(),
+                )
+            )
             channels = width
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
@@ -108,7 +137,7 @@ class RandomFeatures(nn.Module):
         self.requires_grad_(False)
 
     def forward(self, image: torch.Tensor) -> list[torch.Tensor]:
-        x = image - 0.5          # centre the pixels, as a trained network's input normalisation would
+        x = image - 0.5  # centre the pixels, as a trained network's input normalisation would
         features = []
         for stage in self.stages:
             x = stage(x)
@@ -137,14 +166,18 @@ for i, f in enumerate(net(content)):
 # %%
 from torchprimer.style import content_loss, gram_matrix, style_loss, total_variation
 
-CONTENT_STAGE = 2          # the third stage
+CONTENT_STAGE = 2  # the third stage
 TV_WEIGHT = 0.01
 with torch.no_grad():
     content_target = net(content)[CONTENT_STAGE]
     style_targets = [gram_matrix(f) for f in net(style)]
     print("Gram matrices:", [tuple(g.shape) for g in style_targets])
-    print(f"style loss of the content image as it is: {style_loss(net(content), style_targets).item():.3g}")
-    print(f"style loss of the style image itself: {style_loss(net(style), style_targets).item():.3g}")
+    print(
+        f"style loss of the content image as it is: {style_loss(net(content), style_targets).item():.3g}"
+    )
+    print(
+        f"style loss of the style image itself: {style_loss(net(style), style_targets).item():.3g}"
+    )
 
 # %% [markdown]
 # ## Optimising the pixels
@@ -186,8 +219,11 @@ print(f"style loss:   {trace[0][1]:.3g} -> {trace[-1][1]:.3g}")
 fig, ax = plt.subplots(figsize=(5, 3))
 # from the second evaluation on: the first content loss is exactly 0, off a log scale
 ax.plot(range(2, len(trace) + 1), [c for c, _ in trace[1:]], label="content loss")
-ax.plot(range(2, len(trace) + 1), [args.style_weight * s for _, s in trace[1:]],
-        label=f"{args.style_weight:g} x style loss")
+ax.plot(
+    range(2, len(trace) + 1),
+    [args.style_weight * s for _, s in trace[1:]],
+    label=f"{args.style_weight:g} x style loss",
+)
 ax.set(xlabel="evaluation", yscale="log", title="Losses during the optimisation")
 ax.legend()
 plt.show()

@@ -29,20 +29,41 @@
 RENDER_ARGS = []
 EXAMPLE_DATA = None
 
-from torchprimer.examples_cli import ExampleParser, int_range, nonnegative_int, parse_args, positive_int
+from torchprimer.examples_cli import (
+    ExampleParser,
+    int_range,
+    nonnegative_int,
+    parse_args,
+    positive_int,
+)
 
 parser = ExampleParser(prog="text_generation.py", description="A character-level GRU on Macbeth.")
 parser.add_argument("--steps", type=positive_int, default=500, help="training steps (default 500)")
-parser.add_argument("--hidden", type=positive_int, default=256, help="GRU hidden size (default 256)")
-parser.add_argument("--seq-len", type=int_range(1, 5000), default=100, help="characters per training chunk (default 100)")
-parser.add_argument("--batch-size", type=positive_int, default=32, help="chunks per step (default 32)")
-parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed for the weights, the batches and sampling")
-parser.add_argument("--smoke", action="store_true", help="5 steps: a quick check that everything runs")
+parser.add_argument(
+    "--hidden", type=positive_int, default=256, help="GRU hidden size (default 256)"
+)
+parser.add_argument(
+    "--seq-len",
+    type=int_range(1, 5000),
+    default=100,
+    help="characters per training chunk (default 100)",
+)
+parser.add_argument(
+    "--batch-size", type=positive_int, default=32, help="chunks per step (default 32)"
+)
+parser.add_argument(
+    "--seed", type=nonnegative_int, default=0, help="seed for the weights, the batches and sampling"
+)
+parser.add_argument(
+    "--smoke", action="store_true", help="5 steps: a quick check that everything runs"
+)
 args = parse_args(parser)
 if args.smoke:
     args.steps = 5
-print(f"steps={args.steps} hidden={args.hidden} seq_len={args.seq_len} "
-      f"batch_size={args.batch_size} seed={args.seed} smoke={args.smoke}")
+print(
+    f"steps={args.steps} hidden={args.hidden} seq_len={args.seq_len} "
+    f"batch_size={args.batch_size} seed={args.seed} smoke={args.smoke}"
+)
 
 # %% [markdown]
 # ## Characters to numbers
@@ -65,7 +86,7 @@ train_ids, val_ids = ids[:split], ids[split:]
 print(f"{len(text)} characters, {len(vocab)} distinct: {vocab.chars!r}")
 print(f"train: {len(train_ids)} characters, validation: {len(val_ids)}")
 start = text.index("[Enter three Witches.]")
-print(repr(text[start:start + 100]))
+print(repr(text[start : start + 100]))
 print(vocab.encode("FIRST WITCH.").tolist())
 
 # %% [markdown]
@@ -89,8 +110,8 @@ class CharRNN(nn.Module):
         self.head = nn.Linear(hidden, vocab_size)
 
     def forward(self, x: torch.Tensor, state: torch.Tensor | None = None):
-        out, state = self.gru(self.embed(x), state)   # out: [batch, time, hidden]
-        return self.head(out), state                  # scores: [batch, time, vocab]
+        out, state = self.gru(self.embed(x), state)  # out: [batch, time, hidden]
+        return self.head(out), state  # scores: [batch, time, vocab]
 
 
 def sample(model: CharRNN, prime: str, length: int, temperature: float = 0.8, seed: int = 0) -> str:
@@ -142,7 +163,7 @@ g = torch.Generator().manual_seed(args.seed)
 optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
 n_val = (len(val_ids) - 1) // args.seq_len * args.seq_len
 val_x = val_ids[:n_val].view(-1, args.seq_len)
-val_y = val_ids[1:n_val + 1].view(-1, args.seq_len)
+val_y = val_ids[1 : n_val + 1].view(-1, args.seq_len)
 
 
 def val_loss() -> float:
@@ -172,15 +193,21 @@ for step in tqdm(range(1, args.steps + 1), desc="training"):
         samples_during[step] = sample(model, "MACBETH.\n", 200, seed=args.seed)
 
 best_step, best_val = min(val_points[1:], key=lambda p: p[1])
-print(f"final training loss (mean of last 20 steps): {sum(train_losses[-20:]) / len(train_losses[-20:]):.3f}")
-print(f"final validation loss: {val_points[-1][1]:.3f} nats/char "
-      f"(perplexity {math.exp(val_points[-1][1]):.1f}); lowest {best_val:.3f} at step {best_step}")
+print(
+    f"final training loss (mean of last 20 steps): {sum(train_losses[-20:]) / len(train_losses[-20:]):.3f}"
+)
+print(
+    f"final validation loss: {val_points[-1][1]:.3f} nats/char "
+    f"(perplexity {math.exp(val_points[-1][1]):.1f}); lowest {best_val:.3f} at step {best_step}"
+)
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(range(1, len(train_losses) + 1), train_losses, alpha=0.5, label="training batches")
 ax.plot(*zip(*val_points), marker="o", label="validation text")
 ax.axhline(math.log(len(vocab)), color="gray", linestyle=":", label="uniform guess, log(67)")
-ax.set(xlabel="step", ylabel="cross-entropy (nats per character)", title="Loss while learning Macbeth")
+ax.set(
+    xlabel="step", ylabel="cross-entropy (nats per character)", title="Loss while learning Macbeth"
+)
 ax.legend()
 plt.show()
 

@@ -27,13 +27,31 @@
 RENDER_ARGS = []
 EXAMPLE_DATA = None
 
-from torchprimer.examples_cli import ExampleParser, int_range, nonnegative_int, parse_args, positive_int
+from torchprimer.examples_cli import (
+    ExampleParser,
+    int_range,
+    nonnegative_int,
+    parse_args,
+    positive_int,
+)
 
-parser = ExampleParser(prog="timeseries_forecast.py", description="An LSTM forecaster on the airline-passengers series.")
-parser.add_argument("--epochs", type=positive_int, default=400, help="full-batch training steps (default 400)")
-parser.add_argument("--window", type=int_range(1, 96), default=12, help="months of history the LSTM reads (default 12)")
+parser = ExampleParser(
+    prog="timeseries_forecast.py",
+    description="An LSTM forecaster on the airline-passengers series.",
+)
+parser.add_argument(
+    "--epochs", type=positive_int, default=400, help="full-batch training steps (default 400)"
+)
+parser.add_argument(
+    "--window",
+    type=int_range(1, 96),
+    default=12,
+    help="months of history the LSTM reads (default 12)",
+)
 parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed for the weights")
-parser.add_argument("--smoke", action="store_true", help="10 steps: a quick check that everything runs")
+parser.add_argument(
+    "--smoke", action="store_true", help="10 steps: a quick check that everything runs"
+)
 args = parse_args(parser)
 if args.smoke:
     args.epochs = 10
@@ -90,10 +108,10 @@ log_series = series.log()
 mean, std = log_series[:-TEST].mean(), log_series[:-TEST].std()
 z = (log_series - mean) / std
 
-inputs, targets = sliding_windows(z, window=args.window)    # target of row i: month i + window
-last = inputs[:, -1:]                                        # the window's last month
+inputs, targets = sliding_windows(z, window=args.window)  # target of row i: month i + window
+last = inputs[:, -1:]  # the window's last month
 inputs, targets = (inputs - last).unsqueeze(-1), targets - last  # [N, window, 1], [N, 1]
-is_test = torch.arange(args.window, len(z)) >= len(z) - TEST   # which rows predict a test month
+is_test = torch.arange(args.window, len(z)) >= len(z) - TEST  # which rows predict a test month
 x_train, y_train = inputs[~is_test], targets[~is_test]
 x_test, last_test = inputs[is_test], last[is_test]
 print("training pairs:", tuple(x_train.shape), "->", tuple(y_train.shape))
@@ -124,8 +142,8 @@ class Forecaster(nn.Module):
         self.head = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out, _ = self.lstm(x)           # out: [batch, time, hidden], one state per month
-        return self.head(out[:, -1])    # forecast from the state after the last month
+        out, _ = self.lstm(x)  # out: [batch, time, hidden], one state per month
+        return self.head(out[:, -1])  # forecast from the state after the last month
 
 
 torch.manual_seed(args.seed)
@@ -144,7 +162,7 @@ from tqdm.auto import tqdm
 
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
 losses = []
-for step in tqdm(range(args.epochs), desc="training"):
+for _step in tqdm(range(args.epochs), desc="training"):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(x_train), y_train)
     loss.backward()
@@ -170,7 +188,7 @@ model.eval()
 with torch.inference_mode():
     lstm_one_step = to_passengers(model(x_test), last_test)
 truth = series[-TEST:]
-naive_one_step = series[-TEST - 12:-12]    # the same month one year earlier
+naive_one_step = series[-TEST - 12 : -12]  # the same month one year earlier
 lstm_mae = mean_absolute_error(lstm_one_step, truth)
 naive_mae = mean_absolute_error(naive_one_step, truth)
 print(f"one month ahead, MAE over 1959-1960: LSTM {lstm_mae:.1f}, seasonal naive {naive_mae:.1f}")
@@ -185,27 +203,44 @@ print(f"one month ahead, MAE over 1959-1960: LSTM {lstm_mae:.1f}, seasonal naive
 with torch.inference_mode():
     history = list(z[:-TEST])
     for _ in range(TEST):
-        window = torch.stack(history[-args.window:])
+        window = torch.stack(history[-args.window :])
         step = model((window - window[-1]).view(1, -1, 1)).squeeze() + window[-1]
         history.append(step)
 lstm_recursive = (torch.stack(history[-TEST:]) * std + mean).exp()
 naive_recursive = seasonal_naive(series[:-TEST], season=12, horizon=TEST)
 lstm_rec_mae = mean_absolute_error(lstm_recursive, truth)
 naive_rec_mae = mean_absolute_error(naive_recursive, truth)
-print(f"24 months ahead, MAE over 1959-1960: LSTM {lstm_rec_mae:.1f}, seasonal naive {naive_rec_mae:.1f}")
+print(
+    f"24 months ahead, MAE over 1959-1960: LSTM {lstm_rec_mae:.1f}, seasonal naive {naive_rec_mae:.1f}"
+)
 
 # %%
 t = range(len(series) - TEST, len(series))
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
 for ax, lstm, naive, mae_l, mae_n, title in [
     (axes[0], lstm_one_step, naive_one_step, lstm_mae, naive_mae, "one month ahead"),
-    (axes[1], lstm_recursive, naive_recursive, lstm_rec_mae, naive_rec_mae, "24 months ahead (from Dec 1958)"),
+    (
+        axes[1],
+        lstm_recursive,
+        naive_recursive,
+        lstm_rec_mae,
+        naive_rec_mae,
+        "24 months ahead (from Dec 1958)",
+    ),
 ]:
-    ax.plot(range(len(series) - TEST - 36, len(series)), series[-TEST - 36:], color="black", label="truth")
+    ax.plot(
+        range(len(series) - TEST - 36, len(series)),
+        series[-TEST - 36 :],
+        color="black",
+        label="truth",
+    )
     ax.plot(t, lstm, marker=".", label=f"LSTM (MAE {mae_l:.1f})")
     ax.plot(t, naive, linestyle="--", label=f"seasonal naive (MAE {mae_n:.1f})")
     ax.axvline(len(series) - TEST - 0.5, color="gray", linewidth=0.8)
-    ax.set_xticks(range(len(series) - TEST - 36, len(series) + 1, 12), ["1956", "1957", "1958", "1959", "1960", "1961"])
+    ax.set_xticks(
+        range(len(series) - TEST - 36, len(series) + 1, 12),
+        ["1956", "1957", "1958", "1959", "1960", "1961"],
+    )
     ax.set(title=title)
     ax.legend(fontsize=8, loc="upper left")
 axes[0].set_ylabel("passengers (thousands)")

@@ -31,8 +31,15 @@ NO_CHROMIUM = (
 )
 # Headless, and quiet: no GPU, no QUIC, no first-run, update or sync traffic. The machine may
 # be offline, and any request the browser makes on its own would count as a failed request.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 BUILD_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
@@ -44,8 +51,14 @@ def free_port() -> int:
 
 
 def build_site(out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900, env=BUILD_ENV)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=BUILD_ENV,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +75,9 @@ def built_site(tmp_path_factory) -> Path:
             if proc.returncode == 0:
                 (out / ".built").write_text("ok")
     if not (out / ".built").exists():
-        pytest.fail(f"mkdocs build --strict failed:\n{(shared / 'built-site.log').read_text()[-5000:]}")
+        pytest.fail(
+            f"mkdocs build --strict failed:\n{(shared / 'built-site.log').read_text()[-5000:]}"
+        )
     return out
 
 
@@ -87,8 +102,9 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def base_url(built_site) -> str:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             lambda *args: SiteHandler(*args, directory=str(built_site)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), lambda *args: SiteHandler(*args, directory=str(built_site))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -104,7 +120,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -133,8 +151,9 @@ def watch(context) -> Watch:
 
     def console(msg):
         where = msg.location.get("url", "")
-        if msg.type == "error" and not any(where == url and str(status) in msg.text
-                                           for url, status in seen.allowed_status):
+        if msg.type == "error" and not any(
+            where == url and str(status) in msg.text for url, status in seen.allowed_status
+        ):
             seen.problems.append(f"console error: {msg.text} ({where})")
 
     def response(resp):

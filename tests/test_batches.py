@@ -28,7 +28,9 @@ def test_drop_last_and_len():
 
 
 def test_transform_is_applied_per_batch():
-    loader = TensorBatches(torch.ones(3, 1, 2, 2), torch.zeros(3), 2, shuffle=False, transform=lambda x: x * 5)
+    loader = TensorBatches(
+        torch.ones(3, 1, 2, 2), torch.zeros(3), 2, shuffle=False, transform=lambda x: x * 5
+    )
     assert [x.max().item() for x, _ in loader] == [5.0, 5.0]
 
 
@@ -46,7 +48,7 @@ def test_random_crop_is_a_shifted_window_of_the_reflected_image():
     assert out.shape == images.shape and out.dtype == torch.uint8
     padded = torch.nn.functional.pad(images.float(), (2, 2, 2, 2), mode="reflect").to(torch.uint8)
     for i in range(len(images)):
-        windows = [padded[i, :, dy:dy + 8, dx:dx + 8] for dy in range(5) for dx in range(5)]
+        windows = [padded[i, :, dy : dy + 8, dx : dx + 8] for dy in range(5) for dx in range(5)]
         assert any(torch.equal(out[i], w) for w in windows)
     # with 64 images, offsets vary
     assert sum(torch.equal(out[i], images[i]) for i in range(64)) < 16

@@ -29,7 +29,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from primersite.pages import lex, page_script
 from primersite.runner import WARNING_FLAGS
 
@@ -44,6 +43,7 @@ pytestmark = [pytest.mark.slow]
 
 # --- what the site should contain, known before it is built --------------------------------
 
+
 def page_url(source: Path) -> str:
     """The address MkDocs gives a page (use_directory_urls): ``a/b.md`` -> ``a/b/``."""
     rel = source.relative_to(DOCS).with_suffix("")
@@ -54,7 +54,8 @@ def page_url(source: Path) -> str:
 def site_sources() -> list[Path]:
     """Every page MkDocs builds: Markdown pages and rendered example notebooks."""
     found = [
-        p for p in sorted(DOCS.rglob("*.md")) + sorted((DOCS / "examples").glob("*.ipynb"))
+        p
+        for p in sorted(DOCS.rglob("*.md")) + sorted((DOCS / "examples").glob("*.ipynb"))
         if not any(part.startswith(("_", ".")) for part in p.relative_to(DOCS).parts)
     ]
     return found
@@ -167,6 +168,7 @@ def visit(page, url: str):
 
 # --- every page ---------------------------------------------------------------------------
 
+
 def test_every_built_page_is_checked(built_site):
     """The page list the browser walks is the list of pages MkDocs built: none escapes."""
     built = {p.parent.relative_to(built_site).as_posix() for p in built_site.rglob("index.html")}
@@ -178,7 +180,9 @@ def test_every_built_page_is_checked(built_site):
 def test_page_loads_cleanly(source, base_url, context, page, assert_clean):
     url_path = page_url(source)
     response = visit(page, base_url + url_path)
-    assert response is not None and response.status == 200, f"{url_path}: HTTP {response and response.status}"
+    assert response is not None and response.status == 200, (
+        f"{url_path}: HTTP {response and response.status}"
+    )
     shoot(page, shot_name(url_path))
     problems = page.evaluate(LAYOUT_PROBLEMS)
     problems += [f"light scheme: {p}" for p in accessibility_problems(page)]
@@ -193,17 +197,21 @@ def test_page_loads_cleanly(source, base_url, context, page, assert_clean):
 
 # --- search, palette, copy ----------------------------------------------------------------
 
+
 def test_search_suggests_and_opens_the_page(base_url, context, page, assert_clean):
     query, target = SEARCH
     visit(page, base_url)
     page.keyboard.press("/")  # Material's shortcut: focus the search box
     search = page.locator("input.md-search__input")
-    assert search.evaluate("el => el === document.activeElement"), "'/' did not focus the search box"
+    assert search.evaluate("el => el === document.activeElement"), (
+        "'/' did not focus the search box"
+    )
     page.keyboard.type(query[:-2], delay=30)  # most of the word: the theme suggests the rest
     suggest = page.locator(".md-search__suggest")
     page.wait_for_function(
         "q => (document.querySelector('.md-search__suggest')?.textContent || '').trim().toLowerCase().startsWith(q)",
-        arg=query, timeout=10_000,
+        arg=query,
+        timeout=10_000,
     )
     suggestion = suggest.text_content().strip()
     page.keyboard.type(query[-2:], delay=30)
@@ -214,11 +222,15 @@ def test_search_suggests_and_opens_the_page(base_url, context, page, assert_clea
     # one result per page, then its matching sections, all linking to the page
     paths = [urlsplit(h).path for h in results.evaluate_all("as => as.map(a => a.href)")]
     pages = list(dict.fromkeys(paths))
-    assert "/" + target in pages[:3], f"{target} is not among the first pages found for {query!r}: {pages}"
+    assert "/" + target in pages[:3], (
+        f"{target} is not among the first pages found for {query!r}: {pages}"
+    )
     results.nth(paths.index("/" + target)).click()
     page.wait_for_url(re.compile(re.escape(target)), timeout=10_000)
     title = page.locator("article h1").first.text_content()
-    assert query in title.lower(), f"search for {query!r} (suggested {suggestion!r}) opened {title!r}"
+    assert query in title.lower(), (
+        f"search for {query!r} (suggested {suggestion!r}) opened {title!r}"
+    )
     assert_clean(context.watch.problems, page.url)
 
 
@@ -257,18 +269,26 @@ def test_copy_button_gives_code_that_runs(base_url, new_context, assert_clean, t
         copied.append(page.evaluate("navigator.clipboard.readText()"))
     assert_clean(seen.problems, page.url)
     for block, text in zip(blocks, copied):
-        assert text.rstrip("\n") == block.source.rstrip("\n"), f"block at line {block.line} copies differently"
+        assert text.rstrip("\n") == block.source.rstrip("\n"), (
+            f"block at line {block.line} copies differently"
+        )
     script = "\n".join(text for block, text in zip(blocks, copied) if block.skip_reason is None)
     proc = subprocess.run(
-        [sys.executable, *WARNING_FLAGS, "-c", script], cwd=tmp_path, capture_output=True,
-        text=True, timeout=300, env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
+        [sys.executable, *WARNING_FLAGS, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
     )
     assert proc.returncode == 0, f"the copied code fails:\n{proc.stderr[-3000:]}"
     assert proc.stdout == page_script(lex(COPY_PAGE.read_text(encoding="utf-8")))[1]
 
 
 @pytest.mark.parametrize("message", ERROR_MESSAGES)
-def test_an_error_message_pasted_into_search_finds_its_explanation(message, base_url, context, page, assert_clean):
+def test_an_error_message_pasted_into_search_finds_its_explanation(
+    message, base_url, context, page, assert_clean
+):
     visit(page, base_url)
     page.keyboard.press("/")
     page.keyboard.insert_text(message)  # as a paste: all at once
@@ -277,7 +297,8 @@ def test_an_error_message_pasted_into_search_finds_its_explanation(message, base
     page.wait_for_timeout(500)  # the search worker answers the last change; let it land
     first = urlsplit(results.first.get_attribute("href") or "").path
     assert first.endswith("/reference/troubleshooting/") or "reference/troubleshooting/" in (
-        results.first.evaluate("a => a.href")), f"searching {message!r} first offers {first}"
+        results.first.evaluate("a => a.href")
+    ), f"searching {message!r} first offers {first}"
     assert_clean(context.watch.problems, page.url)
 
 
@@ -290,23 +311,49 @@ def test_a_page_downloads_as_a_script_and_a_notebook_that_run(base_url, page, tm
     expected = page_script(lex(COPY_PAGE.read_text(encoding="utf-8")))[1]
     for href in hrefs:
         (tmp_path / href.rsplit("/", 1)[1]).write_bytes(page.request.get(href).body())
-    script = subprocess.run([sys.executable, *WARNING_FLAGS, "first-steps.py"], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=300, env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"})
+    script = subprocess.run(
+        [sys.executable, *WARNING_FLAGS, "first-steps.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
+    )
     assert script.returncode == 0, script.stderr[-3000:]
     assert script.stdout == expected
     import nbformat
 
     # run in a fresh kernel of this interpreter, as the site's renderer runs examples
-    ran = subprocess.run([sys.executable, "-m", "primersite.kernel", "first-steps.ipynb", "ran.ipynb", str(tmp_path),
-                          "300"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    ran = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "primersite.kernel",
+            "first-steps.ipynb",
+            "ran.ipynb",
+            str(tmp_path),
+            "300",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert ran.returncode == 0, ran.stderr[-3000:]
     notebook = nbformat.read(str(tmp_path / "ran.ipynb"), as_version=4)
-    printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs
-                      if o.output_type == "stream" and o.name == "stdout")
+    printed = "".join(
+        o.get("text", "")
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "stream" and o.name == "stdout"
+    )
     assert printed == expected
 
 
-def test_exercise_solutions_are_hidden_until_opened_and_copy_as_code(base_url, new_context, assert_clean):
+def test_exercise_solutions_are_hidden_until_opened_and_copy_as_code(
+    base_url, new_context, assert_clean
+):
     source = DOCS / "basics" / "exercises.md"
     solutions = [b for b in lex(source.read_text(encoding="utf-8")).python_blocks if b.indent]
     assert solutions, "the exercises page has no solution blocks"
@@ -315,7 +362,9 @@ def test_exercise_solutions_are_hidden_until_opened_and_copy_as_code(base_url, n
     visit(page, base_url + page_url(source))
     details = page.locator("article details.success")
     assert details.count() == len(solutions)
-    assert details.evaluate_all("ds => ds.every(d => !d.open)"), "a solution is open before the reader asks"
+    assert details.evaluate_all("ds => ds.every(d => !d.open)"), (
+        "a solution is open before the reader asks"
+    )
     first = details.first
     assert not first.locator("pre").first.is_visible(), "a closed solution's code is visible"
     first.locator("summary").click()
@@ -323,18 +372,22 @@ def test_exercise_solutions_are_hidden_until_opened_and_copy_as_code(base_url, n
     page.evaluate("navigator.clipboard.writeText('')")
     first.locator("button[data-md-type='copy']").first.click()
     page.wait_for_function("async () => (await navigator.clipboard.readText()) !== ''")
-    assert page.evaluate("navigator.clipboard.readText()").rstrip("\n") == solutions[0].source.rstrip("\n")
+    assert page.evaluate("navigator.clipboard.readText()").rstrip("\n") == solutions[
+        0
+    ].source.rstrip("\n")
     assert_clean(ctx.watch.problems, page.url)
 
 
 # --- example pages ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("notebook", EXAMPLES, ids=lambda p: p.name)
 def test_example_page_shows_outputs_and_downloads(notebook, base_url, context, page, assert_clean):
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     has_figure = any(
         "image/png" in out.get("data", {}) or "image/svg+xml" in out.get("data", {})
-        for cell in cells for out in cell.get("outputs", [])
+        for cell in cells
+        for out in cell.get("outputs", [])
     )
     url_path = page_url(notebook)
     visit(page, base_url + url_path)
@@ -358,7 +411,9 @@ def test_example_page_shows_outputs_and_downloads(notebook, base_url, context, p
     assert stamp["device"], stamp
     links = page.locator("article a[href$='.py'], article a[href$='.ipynb']")
     # the site's own copies; the header's "view source" button points at the repository
-    hrefs = sorted({h for h in links.evaluate_all("as => as.map(a => a.href)") if h.startswith(base_url)})
+    hrefs = sorted(
+        {h for h in links.evaluate_all("as => as.map(a => a.href)") if h.startswith(base_url)}
+    )
     kinds = {h.rsplit(".", 1)[1] for h in hrefs}
     assert kinds == {"py", "ipynb"}, f"download links for .py and .ipynb expected, found {hrefs}"
     for href in hrefs:
@@ -373,6 +428,7 @@ def test_example_page_shows_outputs_and_downloads(notebook, base_url, context, p
 
 
 # --- a missing address --------------------------------------------------------------------
+
 
 def test_missing_page_gets_a_helpful_404(base_url, context, page, assert_clean):
     missing = base_url + "tensors/first-step/"  # a reader's typo of a real page
@@ -391,5 +447,7 @@ def test_missing_page_gets_a_helpful_404(base_url, context, page, assert_clean):
     results = page.locator(".md-search-result__item a.md-search-result__link").evaluate_all(
         "as => as.map(a => new URL(a.href).pathname)"
     )
-    assert "/tensors/first-steps/" in results, f"searching the missing address's words found {results}"
+    assert "/tensors/first-steps/" in results, (
+        f"searching the missing address's words found {results}"
+    )
     assert_clean(context.watch.problems, page.url)

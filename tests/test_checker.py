@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from _pytest.outcomes import Skipped
-
 from primersite.checker import CheckFailure, fill, page_sybil
 from primersite.pages import lex, page_script, problems
 
@@ -76,8 +75,19 @@ def test_output_in_a_loop_is_checked_line_by_line(tmp_path):
 
 @pytest.mark.parametrize(
     "fence",
-    ['```python title="a.py"', "```py", "```Python", "```{.python .annotate}", '```python hl_lines="1"',
-     "```python3", "~~~python", "```{#demo .python}", "``` { .python }", "```.python", "````python"],
+    [
+        '```python title="a.py"',
+        "```py",
+        "```Python",
+        "```{.python .annotate}",
+        '```python hl_lines="1"',
+        "```python3",
+        "~~~python",
+        "```{#demo .python}",
+        "``` { .python }",
+        "```.python",
+        "````python",
+    ],
 )
 def test_every_python_fence_form_runs(tmp_path, fence):
     close = fence[0] * (4 if fence.startswith("````") else 3)
@@ -86,7 +96,9 @@ def test_every_python_fence_form_runs(tmp_path, fence):
         evaluate_all(path)
 
 
-@pytest.mark.parametrize("lang", ["sage", "pyi", "py2", "python2", "pycon", "numpy", "ipython", "bazel", "pytb"])
+@pytest.mark.parametrize(
+    "lang", ["sage", "pyi", "py2", "python2", "pycon", "numpy", "ipython", "bazel", "pytb"]
+)
 def test_fences_shown_as_python_but_not_run_are_refused(tmp_path, lang):
     path = write(tmp_path, f"# T\n\n```{lang}\nprint(1 + 1)\n```\n")
     with pytest.raises(CheckFailure, match="shown as Python but is not run"):
@@ -101,17 +113,27 @@ def test_unchecked_output_in_other_fences_is_refused(tmp_path, lang):
 
 
 def test_shell_blocks_show_commands_not_output(tmp_path):
-    fine = write(tmp_path, "# T\n\n```bash\n# a comment\nOMP_NUM_THREADS=1 python -m pip install torch \\\n  torchvision\n"
-                           "torchrun --standalone --nproc_per_node=2 train.py\n```\n", "fine.md")
+    fine = write(
+        tmp_path,
+        "# T\n\n```bash\n# a comment\nOMP_NUM_THREADS=1 python -m pip install torch \\\n  torchvision\n"
+        "torchrun --standalone --nproc_per_node=2 train.py\n```\n",
+        "fine.md",
+    )
     assert problems(lex(fine.read_text())) == []
-    pasted = write(tmp_path, "# T\n\n```bash\npython -c 'import torch; print(torch.__version__)'\n2.14.1\n```\n")
+    pasted = write(
+        tmp_path,
+        "# T\n\n```bash\npython -c 'import torch; print(torch.__version__)'\n2.14.1\n```\n",
+    )
     with pytest.raises(CheckFailure, match="line 2: '2.14.1' is not a command"):
         evaluate_all(pasted)
 
 
 def test_a_fence_in_an_html_comment_is_refused(tmp_path):
     # it would run, and change what the visible block prints, while no reader sees it
-    path = write(tmp_path, "# T\n\n<!--\n```python\nx = 41\n```\n-->\n\n```python\nprint(x + 1)\n#> 42\n```\n")
+    path = write(
+        tmp_path,
+        "# T\n\n<!--\n```python\nx = 41\n```\n-->\n\n```python\nprint(x + 1)\n#> 42\n```\n",
+    )
     with pytest.raises(CheckFailure, match="inside an HTML comment"):
         evaluate_all(path)
 
@@ -129,7 +151,9 @@ def test_snippets_inside_a_fence_run_what_the_page_shows(tmp_path, monkeypatch):
 
 
 def test_snippets_outside_a_fence_are_refused():
-    assert any("snippet outside a code block" in p for p in problems(lex('# T\n\n--8<-- "other.md"\n')))
+    assert any(
+        "snippet outside a code block" in p for p in problems(lex('# T\n\n--8<-- "other.md"\n'))
+    )
 
 
 def test_indented_fence_in_admonition_and_tab_runs(tmp_path):
@@ -164,10 +188,15 @@ def test_bare_skip_fails(tmp_path):
 
 
 def test_skip_with_reason_skips_and_reports_it(tmp_path):
-    path = write(tmp_path, '# T\n\n<!-- skip: next "needs the internet" -->\n```python\nraise SystemExit(1)\n```\n')
+    path = write(
+        tmp_path,
+        '# T\n\n<!-- skip: next "needs the internet" -->\n```python\nraise SystemExit(1)\n```\n',
+    )
     with pytest.raises(Skipped, match="needs the internet"):
         evaluate_all(path)
-    assert page_script(lex(path.read_text()))[0] == ""  # a skipped block is not in the script either
+    assert (
+        page_script(lex(path.read_text()))[0] == ""
+    )  # a skipped block is not in the script either
 
 
 def test_a_skip_runs_when_its_data_is_there(tmp_path, monkeypatch):
@@ -202,27 +231,40 @@ def test_prompts_are_refused(tmp_path):
 
 def test_namespace_is_fresh_per_page(tmp_path):
     evaluate_all(write(tmp_path, "# A\n\n```python\nimport torch\nsecret = 1\n```\n", "a.md"))
-    path = write(tmp_path, "# B\n\n```python\nprint('torch' in dir(), 'secret' in dir())\n#> False False\n```\n", "b.md")
+    path = write(
+        tmp_path,
+        "# B\n\n```python\nprint('torch' in dir(), 'secret' in dir())\n#> False False\n```\n",
+        "b.md",
+    )
     assert evaluate_all(path) == 1
 
 
 def test_a_block_that_needs_an_earlier_pages_state_fails(tmp_path):
     evaluate_all(write(tmp_path, "# A\n\n```python\nimport math\nradius = 2.0\n```\n", "a.md"))
-    path = write(tmp_path, "# B\n\n```python\nprint(math.pi * radius ** 2)\n#> 12.566370614359172\n```\n", "b.md")
+    path = write(
+        tmp_path,
+        "# B\n\n```python\nprint(math.pi * radius ** 2)\n#> 12.566370614359172\n```\n",
+        "b.md",
+    )
     with pytest.raises(CheckFailure, match="NameError: name 'math' is not defined"):
         evaluate_all(path)
 
 
 def test_blocks_run_top_to_bottom(tmp_path):
     # block 1 uses a name only block 2 defines: each block alone is fine, the page is not
-    path = write(tmp_path, "# T\n\n```python\nprint(later)\n```\n\nText.\n\n```python\nlater = 1\n```\n")
+    path = write(
+        tmp_path, "# T\n\n```python\nprint(later)\n```\n\nText.\n\n```python\nlater = 1\n```\n"
+    )
     with pytest.raises(CheckFailure, match="NameError: name 'later' is not defined"):
         evaluate_all(path)
 
 
 def test_a_page_that_fails_only_as_a_script(tmp_path):
     # every statement prints what its #> lines say, but the script prints more on its way out
-    path = write(tmp_path, "# T\n\n```python\nimport atexit\natexit.register(print, 'bye')\nprint('hi')\n#> hi\n```\n")
+    path = write(
+        tmp_path,
+        "# T\n\n```python\nimport atexit\natexit.register(print, 'bye')\nprint('hi')\n#> hi\n```\n",
+    )
     document = page_sybil(path=str(tmp_path), patterns=[path.name]).parse(path)
     items = {e.parsed.kind: e for e in document}
     items["block"].evaluate()  # the block's own verdict holds
@@ -230,18 +272,30 @@ def test_a_page_that_fails_only_as_a_script(tmp_path):
         items["script"].evaluate()
 
 
-@pytest.mark.parametrize("ending", ["import os\nos._exit(0)", "import sys\nsys.exit(0)", "import os, signal\n"
-                                    "os.kill(os.getpid(), signal.SIGKILL)"])
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "import os\nos._exit(0)",
+        "import sys\nsys.exit(0)",
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+    ],
+)
 def test_a_page_cannot_end_the_run_early_and_green(tmp_path, ending):
-    path = write(tmp_path, f"# T\n\n```python\nprint(1)\n#> 1\n```\n\n```python\n{ending}\n```\n\n"
-                           "```python\nprint(2)\n#> 2\n```\n")
+    path = write(
+        tmp_path,
+        f"# T\n\n```python\nprint(1)\n#> 1\n```\n\n```python\n{ending}\n```\n\n"
+        "```python\nprint(2)\n#> 2\n```\n",
+    )
     with pytest.raises(CheckFailure, match="never ran|process ended|SystemExit"):
         evaluate_all(path)
 
 
 def test_a_page_runs_in_an_empty_folder(tmp_path):
     (tmp_path / "data.txt").write_text("beside the page")
-    path = write(tmp_path, "# T\n\n```python\nimport os\nprint(sorted(os.listdir('.')))\n#> ['page_page.py']\n```\n")
+    path = write(
+        tmp_path,
+        "# T\n\n```python\nimport os\nprint(sorted(os.listdir('.')))\n#> ['page_page.py']\n```\n",
+    )
     assert evaluate_all(path) == 1
 
 
@@ -258,12 +312,16 @@ def test_a_committed_figure_must_be_what_the_page_draws(tmp_path):
     draw = "# T\n\n```python\nfrom PIL import Image\nImage.new('RGB', (30, 20), '{}').save('t-fig.png')\n```\n"
     Image.new("RGB", (30, 20), "white").save(tmp_path / "t-fig.png")
     assert evaluate_all(write(tmp_path, draw.format("white"), "t.md")) == 1
-    with pytest.raises(CheckFailure, match=r"committed t-fig.png is not what the page draws: 100.0% of its pixels"):
+    with pytest.raises(
+        CheckFailure, match=r"committed t-fig.png is not what the page draws: 100.0% of its pixels"
+    ):
         evaluate_all(write(tmp_path, draw.format("red"), "t.md"))
 
 
 def test_fill_writes_what_runs_print(tmp_path):
-    path = write(tmp_path, "# T\n\n!!! note\n    ```python\n    print(6 * 7)\n    #> stale\n    ```\n")
+    path = write(
+        tmp_path, "# T\n\n!!! note\n    ```python\n    print(6 * 7)\n    #> stale\n    ```\n"
+    )
     text, run = fill(path)
     assert run.ok and "    print(6 * 7)\n    #> 42\n" in text and "stale" not in text
     assert evaluate_all(write(tmp_path, text)) == 1
@@ -275,6 +333,8 @@ def test_lex_ignores_fences_shown_inside_a_longer_fence():
 
 
 def test_front_matter_is_read_and_not_a_block():
-    page = lex("---\ndescription: A page.\nbuilds_on:\n  - a.md\n---\n# T\n\n```python\nx = 1\n```\n")
+    page = lex(
+        "---\ndescription: A page.\nbuilds_on:\n  - a.md\n---\n# T\n\n```python\nx = 1\n```\n"
+    )
     assert page.meta == {"description": "A page.", "builds_on": ["a.md"]}
     assert [b.line for b in page.python_blocks] == [8]

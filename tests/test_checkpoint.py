@@ -29,7 +29,9 @@ def saved(tmp_path):
     torch.manual_seed(0)
     model = ResNetSmall(widths=(4, 8, 8, 8))
     path = tmp_path / "net.pt"
-    info = save_checkpoint(model, path, arch="ResNetSmall", kwargs=SMALL, metadata={"trained_on": "nothing"})
+    info = save_checkpoint(
+        model, path, arch="ResNetSmall", kwargs=SMALL, metadata={"trained_on": "nothing"}
+    )
     return model, path, info
 
 
@@ -54,9 +56,14 @@ def test_save_refuses_to_overwrite(saved):
     with pytest.raises(FileExistsError, match="net.pt: exists"):
         save_checkpoint(model, path, arch="ResNetSmall", kwargs=SMALL)
     assert _files(path.parent) == before
-    save_checkpoint(model, path, arch="ResNetSmall", kwargs=SMALL, metadata={"v": 2}, overwrite=True)
+    save_checkpoint(
+        model, path, arch="ResNetSmall", kwargs=SMALL, metadata={"v": 2}, overwrite=True
+    )
     assert json.loads(path.with_suffix(".json").read_text())["metadata"] == {"v": 2}
-    assert sorted(p.name for p in path.parent.iterdir()) == ["net.json", "net.pt"]  # no temp files left
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "net.json",
+        "net.pt",
+    ]  # no temp files left
 
 
 def test_truncated_file(saved):
@@ -74,7 +81,9 @@ def test_corrupted_file_never_reaches_torch_load(saved, monkeypatch):
     path.write_bytes(bytes(data))
     calls = []
     monkeypatch.setattr(torch, "load", lambda *a, **k: calls.append(a))
-    with pytest.raises(CheckpointError, match="net.pt: SHA-256 mismatch: expected .* corrupted or was replaced"):
+    with pytest.raises(
+        CheckpointError, match="net.pt: SHA-256 mismatch: expected .* corrupted or was replaced"
+    ):
         load_checkpoint(path)
     assert calls == []
 
@@ -105,9 +114,17 @@ def test_pickled_code_is_refused_even_with_a_matching_hash(tmp_path):
     # a file with a valid recorded hash but a pickled object: weights_only refuses it
     path = tmp_path / "evil.pt"
     torch.save({"x": torch.zeros(1), "obj": subprocess.CompletedProcess}, path)
-    path.with_suffix(".json").write_text(json.dumps({
-        "format": checkpoint.FORMAT, "sha256": sha256_file(path), "bytes": path.stat().st_size,
-        "arch": "ResNetSmall", "kwargs": {}}))
+    path.with_suffix(".json").write_text(
+        json.dumps(
+            {
+                "format": checkpoint.FORMAT,
+                "sha256": sha256_file(path),
+                "bytes": path.stat().st_size,
+                "arch": "ResNetSmall",
+                "kwargs": {},
+            }
+        )
+    )
     with pytest.raises(CheckpointError, match="evil.pt: not a loadable checkpoint"):
         load_checkpoint(path)
 
@@ -146,7 +163,10 @@ def test_latest_step_checkpoint_ignores_one_without_its_sidecar(tmp_path):
     for step in (5, 10, 20):
         checkpoint.save_state({"step": step}, checkpoint.step_path(tmp_path, step))
     checkpoint.sidecar_path(checkpoint.step_path(tmp_path, 20)).unlink()  # an interrupted save
-    assert [p.name for p in checkpoint.step_checkpoints(tmp_path)] == ["step-000005.pt", "step-000010.pt"]
+    assert [p.name for p in checkpoint.step_checkpoints(tmp_path)] == [
+        "step-000005.pt",
+        "step-000010.pt",
+    ]
     assert checkpoint.latest_checkpoint(tmp_path).name == "step-000010.pt"
     with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
         checkpoint.latest_checkpoint(tmp_path / "typo")
@@ -162,8 +182,12 @@ def test_weights_for_another_architecture(saved):
 
 def test_cli_one_line_per_file_and_exit_status(saved, tmp_path):
     _, path, _ = saved
-    run = lambda *a: subprocess.run([sys.executable, "-m", "torchprimer.checkpoint", *a],  # noqa: E731
-                                    capture_output=True, text=True, timeout=120)
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "torchprimer.checkpoint", *a],  # noqa: E731
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     ok = run(str(path))
     assert ok.returncode == 0 and ok.stdout.startswith(f"{path}: ok, sha256 ")
     path.write_bytes(path.read_bytes()[:10])

@@ -25,7 +25,9 @@ def fixture_root(tmp_path) -> Path:
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_classes_are_the_archive_order():
@@ -81,7 +83,9 @@ def test_fixture_rejects_bad_count(tmp_path):
 
 def test_missing_root(tmp_path):
     missing = tmp_path / "nowhere"
-    with pytest.raises(CifarFolderNotFoundError, match="nowhere: CIFAR-10 folder not found") as info:
+    with pytest.raises(
+        CifarFolderNotFoundError, match="nowhere: CIFAR-10 folder not found"
+    ) as info:
         load_cifar10_folder(missing)
     assert isinstance(info.value, FileNotFoundError) and isinstance(info.value, ValueError)
     assert not missing.exists()
@@ -151,11 +155,15 @@ def test_corrupt_jpeg(fixture_root, damage):
     assert _snapshot(fixture_root) == before
 
 
-@pytest.mark.parametrize(("mode", "size", "shape"), [("L", 32, (1, 32, 32)), ("RGB", 64, (3, 64, 64))])
+@pytest.mark.parametrize(
+    ("mode", "size", "shape"), [("L", 32, (1, 32, 32)), ("RGB", 64, (3, 64, 64))]
+)
 def test_wrong_image_shape(fixture_root, mode, size, shape):
     bad = fixture_root / "train" / "horse" / "0002.jpg"
     Image.new(mode, (size, size), 128).save(bad)
-    with pytest.raises(CifarFolderError, match=rf"horse/0002.jpg: image has shape \({shape[0]}, {shape[1]}"):
+    with pytest.raises(
+        CifarFolderError, match=rf"horse/0002.jpg: image has shape \({shape[0]}, {shape[1]}"
+    ):
         load_cifar10_folder(fixture_root, "train")
 
 

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from torchprimer.datafiles import DATA_FILES, data_file, load_airline_passengers, load_macbeth, sha256_of
+from torchprimer.datafiles import (
+    DATA_FILES,
+    data_file,
+    load_airline_passengers,
+    load_macbeth,
+    sha256_of,
+)
 
 SHIPPED = Path(str(resources.files("torchprimer"))) / "data_files"
 

@@ -21,7 +21,7 @@ import pytest
 import torch
 import torch.distributed as dist
 from torch import nn
-from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+from torch.utils.data import DistributedSampler, TensorDataset
 
 from torchprimer import distributed as tpd
 from torchprimer import launch
@@ -44,20 +44,33 @@ def free_port() -> int:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """This process's environment without launch variables (pytest may run under anything)."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in tpd.LAUNCH_VARS and not k.startswith(("TORCHELASTIC_", "PET_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in tpd.LAUNCH_VARS and not k.startswith(("TORCHELASTIC_", "PET_"))
+    }
     env.update(extra)
     return env
 
 
-def run(args: list[str], *, timeout: float, **env: str) -> tuple[subprocess.CompletedProcess, float]:
+def run(
+    args: list[str], *, timeout: float, **env: str
+) -> tuple[subprocess.CompletedProcess, float]:
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
-                            timeout=timeout, env=clean_env(**env))
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=clean_env(**env),
+    )
     return result, time.perf_counter() - start
 
 
-def torchrun(*args: str, timeout: float = 300, **env: str) -> tuple[subprocess.CompletedProcess, float]:
+def torchrun(
+    *args: str, timeout: float = 300, **env: str
+) -> tuple[subprocess.CompletedProcess, float]:
     # OMP_NUM_THREADS=1 is what torchrun would set itself (with a warning) for 2 processes
     return run(["-m", "torch.distributed.run", *args], timeout=timeout, OMP_NUM_THREADS="1", **env)
 
@@ -72,14 +85,25 @@ def final_model(folder: Path) -> dict[str, torch.Tensor]:
 # The environment torchrun provides
 
 
-LAUNCHED = {"RANK": "1", "WORLD_SIZE": "2", "LOCAL_RANK": "1", "MASTER_ADDR": "127.0.0.1",
-            "MASTER_PORT": "29500"}
+LAUNCHED = {
+    "RANK": "1",
+    "WORLD_SIZE": "2",
+    "LOCAL_RANK": "1",
+    "MASTER_ADDR": "127.0.0.1",
+    "MASTER_PORT": "29500",
+}
 
 
 def test_no_launch_variables_means_one_process():
     assert tpd.launch_from_env({"PATH": "/bin"}) is None
     ctx = tpd.setup(environ={})
-    assert (ctx.rank, ctx.world_size, ctx.backend, ctx.distributed, ctx.is_main) == (0, 1, None, False, True)
+    assert (ctx.rank, ctx.world_size, ctx.backend, ctx.distributed, ctx.is_main) == (
+        0,
+        1,
+        None,
+        False,
+        True,
+    )
     assert not dist.is_initialized()
 
 
@@ -89,12 +113,15 @@ def test_launch_variables_are_read():
     assert (launch.master_addr, launch.master_port, launch.restart_count) == ("127.0.0.1", 29500, 1)
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"RANK": "one"}, "$RANK must be an integer, got 'one'"),
-    ({"RANK": "2"}, "$RANK=2 is out of range for $WORLD_SIZE=2"),
-    ({"WORLD_SIZE": "0"}, "$WORLD_SIZE must be >= 1, got 0"),
-    ({"MASTER_PORT": "70000"}, "$MASTER_PORT must be a TCP port"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"RANK": "one"}, "$RANK must be an integer, got 'one'"),
+        ({"RANK": "2"}, "$RANK=2 is out of range for $WORLD_SIZE=2"),
+        ({"WORLD_SIZE": "0"}, "$WORLD_SIZE must be >= 1, got 0"),
+        ({"MASTER_PORT": "70000"}, "$MASTER_PORT must be a TCP port"),
+    ],
+)
 def test_bad_launch_variables_name_the_variable(change, message):
     with pytest.raises(ValueError) as err:
         tpd.launch_from_env({**LAUNCHED, **change})
@@ -102,19 +129,34 @@ def test_bad_launch_variables_name_the_variable(change, message):
 
 
 def test_partial_launch_is_an_error_naming_what_is_missing():
-    with pytest.raises(ValueError, match=r"\$RANK, \$WORLD_SIZE are set but \$LOCAL_RANK, \$MASTER_ADDR, "
-                                         r"\$MASTER_PORT are not"):
+    with pytest.raises(
+        ValueError,
+        match=r"\$RANK, \$WORLD_SIZE are set but \$LOCAL_RANK, \$MASTER_ADDR, "
+        r"\$MASTER_PORT are not",
+    ):
         tpd.launch_from_env({"RANK": "0", "WORLD_SIZE": "1"})
 
 
 def test_a_world_of_one_is_a_real_gloo_group_and_cleanup_destroys_it():
-    env = {"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1",
-           "MASTER_PORT": str(free_port())}
+    env = {
+        "RANK": "0",
+        "WORLD_SIZE": "1",
+        "LOCAL_RANK": "0",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(free_port()),
+    }
     before = {name: os.environ.get(name) for name in tpd.LAUNCH_VARS}
     ctx = tpd.setup(device="cpu", environ=env, timeout=30)
     try:
-        assert (ctx.backend, ctx.distributed, dist.get_world_size(), dist.get_backend()) == ("gloo", True, 1, "gloo")
-        assert {name: os.environ.get(name) for name in tpd.LAUNCH_VARS} == before  # environ put back
+        assert (ctx.backend, ctx.distributed, dist.get_world_size(), dist.get_backend()) == (
+            "gloo",
+            True,
+            1,
+            "gloo",
+        )
+        assert {
+            name: os.environ.get(name) for name in tpd.LAUNCH_VARS
+        } == before  # environ put back
         torch.manual_seed(0)
         model = nn.parallel.DistributedDataParallel(nn.Linear(3, 2))
         assert tpd.unwrap(model) is model.module
@@ -136,7 +178,9 @@ def test_unreachable_store_is_rendezvous_failed_within_the_timeout():
     with pytest.raises(tpd.RendezvousFailed) as err:
         tpd.setup(device="cpu", environ=env, timeout=2)
     elapsed = time.perf_counter() - start
-    assert f"rank 1 of 2 could not join the process group at 127.0.0.1:{port} (timeout 2 s)" in str(err.value)
+    assert f"rank 1 of 2 could not join the process group at 127.0.0.1:{port} (timeout 2 s)" in str(
+        err.value
+    )
     assert "\n" not in str(err.value)
     assert elapsed < 60  # TCPStore retries once after a back-off; no hang
     assert not dist.is_initialized()
@@ -184,14 +228,25 @@ def test_shard_loader_refuses_a_batch_no_rank_can_fill():
 def test_checkpoint_round_trip_keeps_the_newest_two(tmp_path):
     ctx = tpd.Context()
     for step in (10, 20, 30):
-        path = tpd.save_checkpoint(tmp_path, step, {"step": step, "w": torch.full((2,), float(step))}, ctx)
+        path = tpd.save_checkpoint(
+            tmp_path, step, {"step": step, "w": torch.full((2,), float(step))}, ctx
+        )
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "step-000020.json", "step-000020.pt", "step-000030.json", "step-000030.pt"]
+        "step-000020.json",
+        "step-000020.pt",
+        "step-000030.json",
+        "step-000030.pt",
+    ]
     assert tpd.latest_checkpoint(tmp_path) == path
     state = tpd.load_checkpoint(path)
     assert state["step"] == 30 and state["w"].tolist() == [30.0, 30.0]
-    sidecar = json.loads((tmp_path / "step-000030.json").read_text())  # torchprimer.checkpoint's format
-    assert sidecar["sha256"] == sha256_file(path) and sidecar["metadata"] == {"step": 30, "world_size": 1}
+    sidecar = json.loads(
+        (tmp_path / "step-000030.json").read_text()
+    )  # torchprimer.checkpoint's format
+    assert sidecar["sha256"] == sha256_file(path) and sidecar["metadata"] == {
+        "step": 30,
+        "world_size": 1,
+    }
 
 
 def test_checkpoint_files_follow_the_umask(tmp_path):
@@ -204,7 +259,10 @@ def test_checkpoint_files_follow_the_umask(tmp_path):
 
 
 def test_only_rank_zero_writes(tmp_path):
-    assert tpd.save_checkpoint(tmp_path, 5, {"w": torch.zeros(1)}, tpd.Context(rank=1, world_size=2)) is None
+    assert (
+        tpd.save_checkpoint(tmp_path, 5, {"w": torch.zeros(1)}, tpd.Context(rank=1, world_size=2))
+        is None
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -233,9 +291,18 @@ class Payload:
 def test_a_checksummed_pickle_still_cannot_run_code(tmp_path, capsys):
     path = tmp_path / "step-000001.pt"
     path.write_bytes(pickle.dumps({"w": Payload()}, protocol=2))  # torch.save's protocol
-    (tmp_path / "step-000001.json").write_text(json.dumps({
-        "format": "torchprimer-checkpoint/1", "sha256": sha256_file(path), "bytes": path.stat().st_size}))
-    with pytest.raises(CheckpointError, match="not a loadable checkpoint .Weights only load failed"):
+    (tmp_path / "step-000001.json").write_text(
+        json.dumps(
+            {
+                "format": "torchprimer-checkpoint/1",
+                "sha256": sha256_file(path),
+                "bytes": path.stat().st_size,
+            }
+        )
+    )
+    with pytest.raises(
+        CheckpointError, match="not a loadable checkpoint .Weights only load failed"
+    ):
         tpd.load_checkpoint(path)
     assert "this ran" not in capsys.readouterr().out
 
@@ -267,8 +334,10 @@ def test_bad_nproc_per_node(value):
         launch.check_nproc_per_node(value)
 
 
-@pytest.mark.parametrize("value, good", [("1", True), ("2:4", True), ("4:2", False), ("0", False),
-                                         ("two", False), ("1:2:3", False)])
+@pytest.mark.parametrize(
+    "value, good",
+    [("1", True), ("2:4", True), ("4:2", False), ("0", False), ("two", False), ("1:2:3", False)],
+)
 def test_nnodes(value, good):
     if good:
         assert launch.check_nnodes(value) == value
@@ -287,7 +356,9 @@ def test_input_error_is_one_line_as_a_script(capsys):
 def test_input_error_goes_to_torchruns_error_file_under_torchrun(tmp_path, capsys):
     error_file = tmp_path / "error.json"
     with pytest.raises(SystemExit):
-        exit_with_input_error("demo.py", "bad", environ={"TORCHELASTIC_ERROR_FILE": str(error_file)})
+        exit_with_input_error(
+            "demo.py", "bad", environ={"TORCHELASTIC_ERROR_FILE": str(error_file)}
+        )
     assert capsys.readouterr().err == ""
     assert json.loads(error_file.read_text())["message"] == "demo.py: error: bad"
 
@@ -299,7 +370,9 @@ def test_argument_errors_are_one_line(capsys):
         parser.parse_args(["--epochs", "ten"])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("demo.py: error: argument --epochs: invalid int value")
+    assert err.count("\n") == 1 and err.startswith(
+        "demo.py: error: argument --epochs: invalid int value"
+    )
 
 
 def test_print0_prints_on_rank_zero_only(capsys):
@@ -316,9 +389,21 @@ def test_print0_prints_on_rank_zero_only(capsys):
 def two_process_run(tmp_path_factory):
     """torchrun, 2 processes x 32 samples, 30 steps, a checkpoint every 10 steps."""
     folder = tmp_path_factory.mktemp("ddp-2x32")
-    result, seconds = torchrun("--standalone", "--nproc_per_node=2", str(EXAMPLE), "--batch-size", "32",
-                               "--max-steps", str(STEPS), "--checkpoint-dir", str(folder),
-                               "--checkpoint-every", "10", "--device", "cpu")
+    result, seconds = torchrun(
+        "--standalone",
+        "--nproc_per_node=2",
+        str(EXAMPLE),
+        "--batch-size",
+        "32",
+        "--max-steps",
+        str(STEPS),
+        "--checkpoint-dir",
+        str(folder),
+        "--checkpoint-every",
+        "10",
+        "--device",
+        "cpu",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     print(f"\ntorchrun 2 processes, {STEPS} steps: {seconds:.1f} s")
     return folder, result
@@ -328,10 +413,24 @@ def two_process_run(tmp_path_factory):
 def test_two_processes_equal_one_process_with_the_combined_batch(two_process_run, tmp_path):
     folder, result = two_process_run
     assert "2 process(es), backend gloo, 32 samples each per step = 64 per step" in result.stdout
-    assert "largest parameter difference between ranks: 0.0" in result.stdout  # DDP kept them in sync
+    assert (
+        "largest parameter difference between ranks: 0.0" in result.stdout
+    )  # DDP kept them in sync
     assert result.stdout.count("largest parameter") == 1  # rank 0 alone logs
-    single, seconds = run([str(EXAMPLE), "--batch-size", str(COMBINED_BATCH), "--max-steps", str(STEPS),
-                           "--checkpoint-dir", str(tmp_path), "--device", "cpu"], timeout=300)
+    single, seconds = run(
+        [
+            str(EXAMPLE),
+            "--batch-size",
+            str(COMBINED_BATCH),
+            "--max-steps",
+            str(STEPS),
+            "--checkpoint-dir",
+            str(tmp_path),
+            "--device",
+            "cpu",
+        ],
+        timeout=300,
+    )
     assert single.returncode == 0, single.stderr[-3000:]
     assert "1 process(es), backend none" in single.stdout
     print(f"\none process, {STEPS} steps: {seconds:.1f} s")
@@ -344,20 +443,40 @@ def test_two_processes_equal_one_process_with_the_combined_batch(two_process_run
 
 
 @pytest.mark.slow
-def test_a_killed_rank_restarts_from_the_last_checkpoint_and_loses_nothing(two_process_run, tmp_path):
+def test_a_killed_rank_restarts_from_the_last_checkpoint_and_loses_nothing(
+    two_process_run, tmp_path
+):
     reference, _ = two_process_run
     # TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1: a fresh store per attempt. With the store
     # shared (torch's default since 2.5) a restarted gloo rank can read the dead attempt's
     # addresses; on this machine that failed 1 run in 4 and hung another (docs/scaling/ddp.md).
-    result, seconds = torchrun("--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE),
-                               "--batch-size", "32", "--max-steps", str(STEPS), "--checkpoint-dir", str(tmp_path),
-                               "--checkpoint-every", "10", "--device", "cpu", "--fail-at-step", "25",
-                               TORCH_DISABLE_SHARE_RDZV_TCP_STORE="1")
+    result, seconds = torchrun(
+        "--standalone",
+        "--nproc_per_node=2",
+        "--max-restarts=1",
+        str(EXAMPLE),
+        "--batch-size",
+        "32",
+        "--max-steps",
+        str(STEPS),
+        "--checkpoint-dir",
+        str(tmp_path),
+        "--checkpoint-every",
+        "10",
+        "--device",
+        "cpu",
+        "--fail-at-step",
+        "25",
+        TORCH_DISABLE_SHARE_RDZV_TCP_STORE="1",
+    )
     print(f"\ntorchrun with one restart: {seconds:.1f} s")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "rank 1: simulated crash (SIGKILL) at step 25" in result.stderr
     assert "resumed from step-000020.pt at step 20 (attempt 2)" in result.stdout
-    assert result.stdout.count("training steps 0..30") == 1 and "training steps 20..30" in result.stdout
+    assert (
+        result.stdout.count("training steps 0..30") == 1
+        and "training steps 20..30" in result.stdout
+    )
     restarted, uninterrupted = final_model(tmp_path), final_model(reference)
     for name in uninterrupted:
         torch.testing.assert_close(restarted[name], uninterrupted[name], rtol=0, atol=0)
@@ -378,25 +497,43 @@ def assert_one_error(result: subprocess.CompletedProcess, status: int, text: str
 def test_launcher_refuses_a_bad_nproc_per_node(value):
     result, seconds = launcher("--standalone", f"--nproc_per_node={value}", str(EXAMPLE), "--smoke")
     print(f"\n--nproc_per_node={value}: exit {result.returncode} after {seconds:.1f} s")
-    assert_one_error(result, 2, f"--nproc_per_node must be a whole number of processes >= 1 "
-                                f"or one of auto, cpu, gpu, xpu; got '{value}'")
+    assert_one_error(
+        result,
+        2,
+        f"--nproc_per_node must be a whole number of processes >= 1 "
+        f"or one of auto, cpu, gpu, xpu; got '{value}'",
+    )
     assert result.stdout == ""
 
 
 @pytest.mark.slow
 def test_missing_checkpoint_directory_is_one_error_from_two_ranks(tmp_path):
     missing = tmp_path / "nope"
-    result, seconds = launcher("--standalone", "--nproc_per_node=2", str(EXAMPLE), "--smoke",
-                               "--checkpoint-dir", str(missing))
+    result, seconds = launcher(
+        "--standalone",
+        "--nproc_per_node=2",
+        str(EXAMPLE),
+        "--smoke",
+        "--checkpoint-dir",
+        str(missing),
+    )
     print(f"\nmissing checkpoint directory: exit {result.returncode} after {seconds:.1f} s")
-    assert_one_error(result, 2, f"ddp_train.py: error: checkpoint directory {missing} does not exist")
+    assert_one_error(
+        result, 2, f"ddp_train.py: error: checkpoint directory {missing} does not exist"
+    )
     assert result.stdout == "" and not missing.exists()
 
 
 @pytest.mark.slow
 def test_unknown_rendezvous_host_is_named_at_once():
-    result, seconds = launcher("--nnodes=2", "--nproc_per_node=1", "--rdzv-backend=c10d",
-                               "--rdzv-endpoint=no-such-host.invalid:29400", str(EXAMPLE), "--smoke")
+    result, seconds = launcher(
+        "--nnodes=2",
+        "--nproc_per_node=1",
+        "--rdzv-backend=c10d",
+        "--rdzv-endpoint=no-such-host.invalid:29400",
+        str(EXAMPLE),
+        "--smoke",
+    )
     assert_one_error(result, 2, "cannot resolve the rendezvous host 'no-such-host.invalid'")
     assert seconds < 30 and result.stdout == ""
 
@@ -406,12 +543,19 @@ def test_unreachable_rendezvous_endpoint_is_one_error():
     # This node joins a 2-node job whose rendezvous host (is_host=false: not this
     # process) should listen on a loopback port where nothing listens.
     port = free_port()
-    result, seconds = launcher("--nnodes=2", "--nproc_per_node=1", "--rdzv-backend=c10d",
-                               f"--rdzv-endpoint=127.0.0.1:{port}",
-                               "--rdzv-conf=is_host=false,read_timeout=5,join_timeout=5",
-                               str(EXAMPLE), "--smoke")
+    result, seconds = launcher(
+        "--nnodes=2",
+        "--nproc_per_node=1",
+        "--rdzv-backend=c10d",
+        f"--rdzv-endpoint=127.0.0.1:{port}",
+        "--rdzv-conf=is_host=false,read_timeout=5,join_timeout=5",
+        str(EXAMPLE),
+        "--smoke",
+    )
     print(f"\nunreachable rendezvous endpoint: exit {result.returncode} after {seconds:.1f} s")
-    assert_one_error(result, 1, f"rendezvous at 127.0.0.1:{port} failed: The client socket has timed out")
+    assert_one_error(
+        result, 1, f"rendezvous at 127.0.0.1:{port} failed: The client socket has timed out"
+    )
     assert result.stdout == ""
 
 
@@ -428,10 +572,14 @@ def test_launcher_asks_for_a_fresh_store_per_restart(monkeypatch):
 
     monkeypatch.delenv("TORCH_DISABLE_SHARE_RDZV_TCP_STORE", raising=False)
     monkeypatch.setattr("torch.distributed.run.run", fake_run)
-    assert launch.launch(["--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE)]) == 0
+    assert (
+        launch.launch(["--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE)]) == 0
+    )
     assert seen == {"store": "1", "restarts": 1}
     monkeypatch.setenv("TORCH_DISABLE_SHARE_RDZV_TCP_STORE", "0")  # the user's choice stands
-    assert launch.launch(["--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE)]) == 0
+    assert (
+        launch.launch(["--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE)]) == 0
+    )
     assert seen["store"] == "0"
 
 

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from primersite.examples import discover
 
 from torchprimer.cifar import make_fixture
 from torchprimer.examples_cli import ARGV_ENV, ExampleParser, example_argv, parse_args
-from primersite.examples import discover
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = discover()
@@ -26,13 +26,23 @@ CIFAR_EXAMPLES = [e for e in EXAMPLES if e.data == "cifar10"]
 def _env() -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key != ARGV_ENV}
     env["MPLBACKEND"] = "Agg"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p
+    )
     return env
 
 
-def _run(script: Path, args: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(script), *args], cwd=cwd, env=_env(),
-                          capture_output=True, text=True, timeout=timeout)
+def _run(
+    script: Path, args: list[str], cwd: Path, timeout: int = 600
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +80,7 @@ def test_missing_data_folder_is_one_line_and_exit_1(example, tmp_path):
 
 # --- torchprimer.examples_cli -------------------------------------------------------------------
 
+
 def test_example_argv_prefers_environment(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["script.py", "--from-argv"])
     monkeypatch.delenv(ARGV_ENV, raising=False)
@@ -91,7 +102,10 @@ def test_parser_error_is_one_line(capsys):
     with pytest.raises(SystemExit) as info:
         parse_args(parser, ["--epochs", "two"], install_hook=False)
     assert info.value.code == 2
-    assert capsys.readouterr().err == "demo.py: error: argument --epochs: invalid int value: 'two' (see --help)\n"
+    assert (
+        capsys.readouterr().err
+        == "demo.py: error: argument --epochs: invalid int value: 'two' (see --help)\n"
+    )
 
 
 def test_torchprimer_errors_are_one_line_as_a_script(tmp_path):
@@ -129,21 +143,36 @@ def test_pretrained_inference_refuses_a_damaged_checkpoint(cifar_fixture, tmp_pa
     copy = Path(shutil.copy(weights / "cifar10_resnet_small.pt", tmp_path))
     shutil.copy(weights / "cifar10_resnet_small.json", tmp_path)
     data = copy.read_bytes()
-    copy.write_bytes(data[: len(data) // 2] if damage == "truncated" else data[:-1] + bytes([data[-1] ^ 1]))
+    copy.write_bytes(
+        data[: len(data) // 2] if damage == "truncated" else data[:-1] + bytes([data[-1] ^ 1])
+    )
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    proc = _run(ROOT / "examples" / "pretrained_inference.py",
-                ["--smoke", "--data", str(cifar_fixture), "--checkpoint", str(copy)], cwd=tmp_path, timeout=300)
+    proc = _run(
+        ROOT / "examples" / "pretrained_inference.py",
+        ["--smoke", "--data", str(cifar_fixture), "--checkpoint", str(copy)],
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pretrained_inference.py: error: ") and damage in lines[0], proc.stderr
+    assert (
+        len(lines) == 1
+        and lines[0].startswith("pretrained_inference.py: error: ")
+        and damage in lines[0]
+    ), proc.stderr
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     assert {p.name: p.read_bytes() for p in weights.iterdir()} == committed
 
 
 # --- numbers on the command line are checked where they are parsed -------------------------
 
-BAD_VALUE = {"positive_int": "0", "nonnegative_int": "-1", "positive_float": "-5", "nonnegative_float": "-1",
-             "positive_int_list": "64,0"}
+BAD_VALUE = {
+    "positive_int": "0",
+    "nonnegative_int": "-1",
+    "positive_float": "-5",
+    "nonnegative_float": "-1",
+    "positive_int_list": "64,0",
+}
 
 
 def numeric_options(path: Path) -> dict[str, str]:
@@ -152,7 +181,11 @@ def numeric_options(path: Path) -> dict[str, str]:
 
     found = {}
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add_argument" and node.args:
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", None) == "add_argument"
+            and node.args
+        ):
             kind = next((k.value for k in node.keywords if k.arg == "type"), None)
             if isinstance(kind, ast.Name) and isinstance(node.args[0], ast.Constant):
                 found[node.args[0].value] = kind.id
@@ -161,8 +194,12 @@ def numeric_options(path: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
 def test_every_numeric_option_is_checked_when_parsed(example):
-    plain = {opt: kind for opt, kind in numeric_options(example.path).items() if kind in ("int", "float")}
-    assert plain == {}, "numeric options without a range check (use torchprimer.examples_cli's types)"
+    plain = {
+        opt: kind for opt, kind in numeric_options(example.path).items() if kind in ("int", "float")
+    }
+    assert plain == {}, (
+        "numeric options without a range check (use torchprimer.examples_cli's types)"
+    )
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])

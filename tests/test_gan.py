@@ -27,8 +27,12 @@ def test_discriminator_loss_rewards_telling_apart():
 
 def test_label_smoothing_moves_the_optimum_to_the_label():
     logits = torch.linspace(-3, 6, 901).unsqueeze(1)
-    losses = torch.stack([discriminator_loss(v.view(1, 1), torch.full((1, 1), -20.0), real_label=0.9)
-                          for v in logits])
+    losses = torch.stack(
+        [
+            discriminator_loss(v.view(1, 1), torch.full((1, 1), -20.0), real_label=0.9)
+            for v in logits
+        ]
+    )
     best = logits[losses.argmin()].item()
     assert torch.sigmoid(torch.tensor(best)).item() == pytest.approx(0.9, abs=0.01)
 

@@ -15,7 +15,11 @@ from torchprimer.checkpoint import CheckpointError, read_sidecar, sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT / "src" / "torchprimer" / "weights"
-ENTRIES = {"baseline_cnn": "cifar10_baseline_cnn", "resnet_small": "cifar10_resnet_small", "digits_cnn": "digits_cnn"}
+ENTRIES = {
+    "baseline_cnn": "cifar10_baseline_cnn",
+    "resnet_small": "cifar10_resnet_small",
+    "digits_cnn": "digits_cnn",
+}
 
 
 def test_hub_lists_the_entries():
@@ -57,7 +61,9 @@ def test_untrained_entry_takes_constructor_arguments():
     model = torch.hub.load(str(ROOT), "resnet_small", source="local", widths=(8, 16, 16, 32))
     assert model.training and model.net[0][0].out_channels == 8
     with pytest.raises(ValueError, match="drop"):
-        torch.hub.load(str(ROOT), "resnet_small", source="local", pretrained=True, widths=(8, 16, 16, 32))
+        torch.hub.load(
+            str(ROOT), "resnet_small", source="local", pretrained=True, widths=(8, 16, 16, 32)
+        )
 
 
 def test_pretrained_digits_model_reads_digits():
@@ -77,8 +83,11 @@ def hub_copy(tmp_path):
     repo = tmp_path / "repo"
     (repo / "src").mkdir(parents=True)
     shutil.copy(ROOT / "hubconf.py", repo)
-    shutil.copytree(ROOT / "src" / "torchprimer", repo / "src" / "torchprimer",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "src" / "torchprimer",
+        repo / "src" / "torchprimer",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     return repo
 
 
@@ -111,11 +120,21 @@ def test_damaged_weights_are_refused(tmp_path, damage):
 
 def test_fresh_process_loads_offline_without_the_package_on_the_path(hub_copy, tmp_path):
     # what a user of a plain checkout runs: hubconf adds src/ itself
-    code = ("import torch; m = torch.hub.load(%r, 'digits_cnn', source='local', pretrained=True); "
-            "import torchprimer; print(type(m).__name__, m.training, torchprimer.__file__)") % str(hub_copy)
-    proc = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=300,
-                          cwd=tmp_path, env={"PYTHONPATH": ":".join(p for p in sys.path if "site-packages" in p),
-                                             "PATH": "/usr/bin:/bin"})
+    code = (
+        f"import torch; m = torch.hub.load({str(hub_copy)!r}, 'digits_cnn', source='local', pretrained=True); "
+        "import torchprimer; print(type(m).__name__, m.training, torchprimer.__file__)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={
+            "PYTHONPATH": ":".join(p for p in sys.path if "site-packages" in p),
+            "PATH": "/usr/bin:/bin",
+        },
+    )
     assert proc.returncode == 0, proc.stderr
     name, training, location = proc.stdout.split()
     assert (name, training) == ("DigitsCNN", "False") and location.startswith(str(hub_copy))
@@ -134,7 +153,9 @@ def test_cifar10_sidecar_accuracy_is_what_the_weights_score():
 
     root = os.environ.get("CIFAR10_ROOT")
     if not root:
-        pytest.skip("needs the CIFAR-10 JPEG archive (make test extracts it when the machine has it)")
+        pytest.skip(
+            "needs the CIFAR-10 JPEG archive (make test extracts it when the machine has it)"
+        )
     from torchprimer.cifar import load_cifar10_folder
     from torchprimer.models import normalize
     from torchprimer.pretrained import load_pretrained
@@ -145,22 +166,32 @@ def test_cifar10_sidecar_accuracy_is_what_the_weights_score():
         correct = 0
         with torch.inference_mode():
             for start in range(0, len(labels), 1000):
-                batch = normalize(images[start:start + 1000])
-                correct += (model(batch).argmax(1) == labels[start:start + 1000]).sum().item()
-        assert round(correct / len(labels), 4) == model.checkpoint_info["metadata"]["test_accuracy"], name
+                batch = normalize(images[start : start + 1000])
+                correct += (model(batch).argmax(1) == labels[start : start + 1000]).sum().item()
+        assert (
+            round(correct / len(labels), 4) == model.checkpoint_info["metadata"]["test_accuracy"]
+        ), name
 
 
 def test_publishing_copies_only_checked_checkpoints(tmp_path):
+    from primersite.weights import publish_run
+
     from torchprimer.checkpoint import save_checkpoint
     from torchprimer.models import BaselineCNN
 
-    from primersite.weights import publish_run
-
     run, published = tmp_path / "run", tmp_path / "weights"
     published.mkdir()
-    save_checkpoint(BaselineCNN(), run / "cifar10_baseline_cnn.pt", arch="BaselineCNN", metadata={"test_accuracy": 0.1})
+    save_checkpoint(
+        BaselineCNN(),
+        run / "cifar10_baseline_cnn.pt",
+        arch="BaselineCNN",
+        metadata={"test_accuracy": 0.1},
+    )
     assert publish_run(run, published)[0].startswith("cifar10_baseline_cnn: test accuracy 0.1")
-    assert sha256_file(published / "cifar10_baseline_cnn.pt") == read_sidecar(published / "cifar10_baseline_cnn.pt")["sha256"]
+    assert (
+        sha256_file(published / "cifar10_baseline_cnn.pt")
+        == read_sidecar(published / "cifar10_baseline_cnn.pt")["sha256"]
+    )
     data = (run / "cifar10_baseline_cnn.pt").read_bytes()
     (run / "cifar10_baseline_cnn.pt").write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
     before = (published / "cifar10_baseline_cnn.pt").read_bytes()

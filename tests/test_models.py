@@ -9,16 +9,18 @@ from torch import nn
 from torchprimer.models import (
     ARCHITECTURES,
     CIFAR10_MEAN,
+    BaselineCNN,
     DigitsCNN,
     ResNetSmall,
-    BaselineCNN,
     build,
     count_parameters,
     normalize,
 )
 
 
-@pytest.mark.parametrize("model", [BaselineCNN(), ResNetSmall(), ResNetSmall(widths=(8, 16, 16, 32))])
+@pytest.mark.parametrize(
+    "model", [BaselineCNN(), ResNetSmall(), ResNetSmall(widths=(8, 16, 16, 32))]
+)
 def test_cifar_models_map_images_to_ten_logits(model):
     torch.manual_seed(0)
     out = model(torch.randn(3, 3, 32, 32))

@@ -12,7 +12,6 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
-
 from primersite import kernel, provenance, render
 from primersite.examples import code_cells, discover, read_example, script_notebook
 from primersite.provenance import check_render, seal
@@ -20,10 +19,22 @@ from primersite.render import RenderError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = discover()
-STAMP_KEYS = {"device", "gpu", "cpu", "torch", "torchvision", "cuda", "python", "date_utc",
-              "wall_s", "commit", "argv", "inputs"}
+STAMP_KEYS = {
+    "device",
+    "gpu",
+    "cpu",
+    "torch",
+    "torchvision",
+    "cuda",
+    "python",
+    "date_utc",
+    "wall_s",
+    "commit",
+    "argv",
+    "inputs",
+}
 
-HELLO = '''\
+HELLO = """\
 # %% [markdown]
 # # Hello
 #
@@ -47,10 +58,11 @@ total = 0
 for i in tqdm(range(50), mininterval=0):
     total += i
 print("total =", total)
-'''
+"""
 
 
 # --- stored renders: sealed, fresh, stamped ----------------------------------------------
+
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
 def test_stored_render_is_sealed_and_fresh(example):
@@ -74,14 +86,22 @@ def test_stored_render_has_a_stamp(example):
     # every code cell ran, in order, with no error output
     counts = [c.execution_count for c in notebook.cells if c.cell_type == "code"]
     assert counts == list(range(1, len(counts) + 1))
-    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    errors = [
+        o
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
     assert errors == []
 
 
 def _stored_copy(example, tmp_path: Path):
     """A copy of an example's script and its stored render, under a copy of the checkout's layout."""
     root = tmp_path / "checkout"
-    stamp = nbformat.read(str(render.OUTPUT_DIR / f"{example.name}.ipynb"), as_version=4).metadata["primersite"]["stamp"]
+    stamp = nbformat.read(str(render.OUTPUT_DIR / f"{example.name}.ipynb"), as_version=4).metadata[
+        "primersite"
+    ]["stamp"]
     for rel in stamp["inputs"]:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / rel, root / rel)
@@ -95,7 +115,9 @@ def test_an_edited_output_breaks_the_seal(tmp_path):
     root, script, notebook = _stored_copy(example, tmp_path)
     assert check_render(notebook, script, root) == []
     nb = nbformat.read(str(notebook), as_version=4)
-    cell = next(c for c in nb.cells if c.cell_type == "code" and any(o.get("text") for o in c.outputs))
+    cell = next(
+        c for c in nb.cells if c.cell_type == "code" and any(o.get("text") for o in c.outputs)
+    )
     out = next(o for o in cell.outputs if o.get("text"))
     out.text = out.text.replace("0", "9", 1)
     nbformat.write(nb, str(notebook))
@@ -108,7 +130,9 @@ def test_edited_prose_or_stamp_breaks_the_seal(tmp_path, edit):
     root, script, notebook = _stored_copy(example, tmp_path)
     nb = nbformat.read(str(notebook), as_version=4)
     if edit == "prose":
-        cell = next(c for c in nb.cells if c.cell_type == "markdown" and "Provenance" not in c.source)
+        cell = next(
+            c for c in nb.cells if c.cell_type == "markdown" and "Provenance" not in c.source
+        )
         cell.source += " Trust me."
     else:
         cell = next(c for c in nb.cells if c.cell_type == "markdown" and "Provenance" in c.source)
@@ -120,8 +144,13 @@ def test_edited_prose_or_stamp_breaks_the_seal(tmp_path, edit):
 def test_a_changed_input_makes_the_render_stale(tmp_path):
     example = next(e for e in EXAMPLES if e.name == "handwriting")
     root, script, notebook = _stored_copy(example, tmp_path)
-    module = next(r for r in nbformat.read(str(notebook), as_version=4).metadata["primersite"]["stamp"]["inputs"]
-                  if r.startswith("src/torchprimer/") and r.endswith(".py") and not r.endswith("__init__.py"))
+    module = next(
+        r
+        for r in nbformat.read(str(notebook), as_version=4).metadata["primersite"]["stamp"][
+            "inputs"
+        ]
+        if r.startswith("src/torchprimer/") and r.endswith(".py") and not r.endswith("__init__.py")
+    )
     (root / module).write_text((root / module).read_text() + "\n# changed\n")
     assert any(f"stale: {module} changed" in p for p in check_render(notebook, script, root))
 
@@ -143,6 +172,7 @@ def test_a_missing_render_is_reported(tmp_path):
 
 # --- rendering for real (one kernel run each) ---------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("render")
@@ -162,7 +192,11 @@ def test_render_writes_notebook_with_outputs_and_stamp(rendered):
     assert notebook.cells[0].source.startswith("# Hello")
     assert notebook.cells[1].source == provenance.stamp_markdown(stamp, "hello")
     assert code_cells(notebook) == code_cells(script_notebook(script))
-    outputs = ["".join(o.get("text", "") for o in c.outputs) for c in notebook.cells if c.cell_type == "code"]
+    outputs = [
+        "".join(o.get("text", "") for o in c.outputs)
+        for c in notebook.cells
+        if c.cell_type == "code"
+    ]
     assert outputs[0] == "n = 3\n"  # RENDER_ARGS reached the kernel
     assert "total = 1225" in outputs[1]
     # tqdm's redraws are resolved to the final bar, as a terminal shows it
@@ -192,8 +226,12 @@ def test_failed_render_leaves_stored_notebook_untouched(rendered, tmp_path):
     script, out, _ = rendered
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     broken = tmp_path / "hello.py"
-    broken.write_text(HELLO.replace('print("total =", total)', 'raise ValueError("boom in cell 2")'))
-    with pytest.raises(RenderError, match="render failed.*left as it was: ValueError: boom in cell 2"):
+    broken.write_text(
+        HELLO.replace('print("total =", total)', 'raise ValueError("boom in cell 2")')
+    )
+    with pytest.raises(
+        RenderError, match="render failed.*left as it was: ValueError: boom in cell 2"
+    ):
         render.render(broken, output_dir=out, failed_dir=tmp_path / "failed", allow_dirty=True)
     # same files, same bytes, no temporary file left behind
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -211,22 +249,33 @@ def test_bad_example_arguments_fail_the_render_with_one_line(rendered, tmp_path)
 
 # --- declarations, discovery, CLI -----------------------------------------------------------
 
+
 def test_read_example_declarations(tmp_path):
     script = tmp_path / "demo.py"
-    script.write_text('# %%\nRENDER_ARGS = ["--epochs", "2"]\nGPU_RENDER_ARGS = ["--epochs", "20"]\n'
-                      'EXAMPLE_DATA = "cifar10"\nx = 1\n')
+    script.write_text(
+        '# %%\nRENDER_ARGS = ["--epochs", "2"]\nGPU_RENDER_ARGS = ["--epochs", "20"]\n'
+        'EXAMPLE_DATA = "cifar10"\nx = 1\n'
+    )
     ex = read_example(script)
-    assert (ex.name, ex.render_args, ex.gpu_render_args, ex.data) == ("demo", ["--epochs", "2"], ["--epochs", "20"], "cifar10")
+    assert (ex.name, ex.render_args, ex.gpu_render_args, ex.data) == (
+        "demo",
+        ["--epochs", "2"],
+        ["--epochs", "20"],
+        "cifar10",
+    )
     script.write_text("# %%\nx = 1\n")
     ex = read_example(script)
     assert (ex.render_args, ex.gpu_render_args, ex.data) == ([], None, None)
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("RENDER_ARGS = ['--n', 3]", "RENDER_ARGS must be a list of strings"),
-    ("RENDER_ARGS = make_args()", "RENDER_ARGS must be a literal"),
-    ("EXAMPLE_DATA = 'mnist'", "EXAMPLE_DATA must be None or 'cifar10'"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("RENDER_ARGS = ['--n', 3]", "RENDER_ARGS must be a list of strings"),
+        ("RENDER_ARGS = make_args()", "RENDER_ARGS must be a literal"),
+        ("EXAMPLE_DATA = 'mnist'", "EXAMPLE_DATA must be None or 'cifar10'"),
+    ],
+)
 def test_read_example_rejects_bad_declarations(tmp_path, line, message):
     script = tmp_path / "demo.py"
     script.write_text(f"# %%\n{line}\n")
@@ -252,14 +301,22 @@ def test_terminal_text_keeps_what_follows_the_last_carriage_return():
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "primersite.render", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "primersite.render", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["no_such_example"], "render: error: no example 'no_such_example'"),
-    ([], "render: error: name the examples to render, or pass --all"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["no_such_example"], "render: error: no example 'no_such_example'"),
+        ([], "render: error: name the examples to render, or pass --all"),
+    ],
+)
 def test_cli_errors_are_one_line(args, message):
     proc = _cli(*args)
     assert proc.returncode == 1
@@ -276,13 +333,22 @@ def test_cli_lists_examples():
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error where no GPU is visible")
 def test_cli_gpu_render_needs_a_gpu():
     proc = _cli("--all", "--gpu")
-    assert proc.returncode == 1 and proc.stderr.strip() == "render: error: --gpu: torch sees no CUDA GPU here"
+    assert (
+        proc.returncode == 1
+        and proc.stderr.strip() == "render: error: --gpu: torch sees no CUDA GPU here"
+    )
 
 
 # --- provenance helpers ----------------------------------------------------------------------
 
+
 def test_format_duration():
-    assert [provenance.format_duration(s) for s in (4.4, 59.6, 61, 3725)] == ["4 s", "1 min 0 s", "1 min 1 s", "1 h 2 min"]
+    assert [provenance.format_duration(s) for s in (4.4, 59.6, 61, 3725)] == [
+        "4 s",
+        "1 min 0 s",
+        "1 min 1 s",
+        "1 h 2 min",
+    ]
 
 
 def test_git_commit_outside_git_uses_environment(tmp_path, monkeypatch):
@@ -314,20 +380,38 @@ def test_render_refuses_a_dirty_checkout(monkeypatch, tmp_path):
     monkeypatch.setattr(provenance, "uncommitted", lambda root=ROOT: ["src/torchprimer/models.py"])
     script = tmp_path / "demo.py"
     script.write_text("# %%\nx = 1\n")
-    with pytest.raises(RenderError, match="uncommitted changes .src/torchprimer/models.py.; commit them first"):
+    with pytest.raises(
+        RenderError, match="uncommitted changes .src/torchprimer/models.py.; commit them first"
+    ):
         render.render(script, output_dir=tmp_path / "out")
     assert not (tmp_path / "out" / "demo.ipynb").exists()
 
 
 def test_stamp_markdown_says_where_it_ran():
-    base = {"device": "CPU: Some CPU (2 cores)", "gpu": None, "cpu": "Some CPU", "torch": "2.14.1",
-            "torchvision": "0.29.1", "cuda": "13.0", "python": "3.11.7", "date_utc": "2026-01-01 00:00 UTC",
-            "wall_s": 3.0, "commit": "abc", "argv": ["--smoke"], "inputs": {}}
+    base = {
+        "device": "CPU: Some CPU (2 cores)",
+        "gpu": None,
+        "cpu": "Some CPU",
+        "torch": "2.14.1",
+        "torchvision": "0.29.1",
+        "cuda": "13.0",
+        "python": "3.11.7",
+        "date_utc": "2026-01-01 00:00 UTC",
+        "wall_s": 3.0,
+        "commit": "abc",
+        "argv": ["--smoke"],
+        "inputs": {},
+    }
     cpu = provenance.stamp_markdown(base, "demo")
     assert "| CUDA | not used: no GPU (this torch is built for CUDA 13.0) |" in cpu
     assert "[demo.py](../demo.py)" in cpu and "[demo.ipynb](demo.ipynb)" in cpu
-    gpu = provenance.stamp_markdown({**base, "gpu": "NVIDIA H100 80GB HBM3", "device": "GPU: NVIDIA H100 80GB HBM3"}, "demo")
-    assert "| device | GPU: NVIDIA H100 80GB HBM3 (CPU: Some CPU) |" in gpu and "| CUDA | CUDA 13.0 |" in gpu
+    gpu = provenance.stamp_markdown(
+        {**base, "gpu": "NVIDIA H100 80GB HBM3", "device": "GPU: NVIDIA H100 80GB HBM3"}, "demo"
+    )
+    assert (
+        "| device | GPU: NVIDIA H100 80GB HBM3 (CPU: Some CPU) |" in gpu
+        and "| CUDA | CUDA 13.0 |" in gpu
+    )
     assert json.dumps(base)  # the stamp is plain JSON (it travels from the kernel as a line)
 
 
@@ -336,7 +420,7 @@ def test_tidy_streams_joins_chunks_resolves_bars_and_keeps_figures_in_place():
 
     outputs = [
         new_output("stream", name="stdout", text="\rbar 1/2"),
-        new_output("stream", name="stderr", text="\r   \r"),        # a bar that erased itself
+        new_output("stream", name="stderr", text="\r   \r"),  # a bar that erased itself
         new_output("stream", name="stdout", text="\r    \repoch 1\n\rbar 2/2"),
         new_output("stream", name="stdout", text="\n"),
         new_output("display_data", data={"text/plain": "<figure>"}),
@@ -344,4 +428,7 @@ def test_tidy_streams_joins_chunks_resolves_bars_and_keeps_figures_in_place():
     ]
     tidied = kernel._tidy_streams(outputs)
     assert [(o.output_type, o.get("text")) for o in tidied] == [
-        ("stream", "epoch 1\nbar 2/2\n"), ("display_data", None), ("stream", "after\n")]
+        ("stream", "epoch 1\nbar 2/2\n"),
+        ("display_data", None),
+        ("stream", "after\n"),
+    ]

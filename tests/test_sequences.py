@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from torchprimer.sequences import CharVocab, mean_absolute_error, random_chunks, seasonal_naive, sliding_windows
+from torchprimer.sequences import (
+    CharVocab,
+    mean_absolute_error,
+    random_chunks,
+    seasonal_naive,
+    sliding_windows,
+)
 
 
 def test_windows_cover_the_series_without_leaking_targets():
@@ -27,7 +33,11 @@ def test_windows_are_copies_not_views():
 
 @pytest.mark.parametrize(
     ("series", "window", "horizon", "message"),
-    [(torch.zeros(3, 3), 2, 1, "1-D"), (torch.zeros(5), 0, 1, ">= 1"), (torch.zeros(5), 5, 1, "too short")],
+    [
+        (torch.zeros(3, 3), 2, 1, "1-D"),
+        (torch.zeros(5), 0, 1, ">= 1"),
+        (torch.zeros(5), 5, 1, "too short"),
+    ],
 )
 def test_bad_windows_are_refused(series, window, horizon, message):
     with pytest.raises(ValueError, match=message):

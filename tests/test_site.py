@@ -22,7 +22,6 @@ import torch
 import torchvision
 import yaml
 from bs4 import BeautifulSoup
-
 from primersite import hooks
 from primersite.apidocs import fence_doctests
 from primersite.pages import RUNNABLE, _python_highlighted, lex, page_script, read_page
@@ -31,7 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if not p.relative_to(DOCS).parts[0].startswith("_"))
 NOTEBOOKS = sorted((DOCS / "examples").glob("*.ipynb"))
-SOURCE_WORDS = re.compile(r"\bthe seeds?\b|\bseeds? says?\b|\bseed's\b|\bseed 00\d|grew from|\bthe READMEs?\b", re.I)
+SOURCE_WORDS = re.compile(
+    r"\bthe seeds?\b|\bseeds? says?\b|\bseed's\b|\bseed 00\d|grew from|\bthe READMEs?\b", re.I
+)
 
 
 def page_id(page: Path) -> str:
@@ -51,13 +52,18 @@ def python_blocks_in_html(soup: BeautifulSoup) -> list[tuple[str, bool]]:
     """
     found = []
     for div in soup.select("article div.highlight"):
-        if div.find_parent(class_="doc-signature") is not None or "doc-signature" in div.get("class", []):
+        if div.find_parent(class_="doc-signature") is not None or "doc-signature" in div.get(
+            "class", []
+        ):
             continue
-        langs = [c[len("language-"):] for c in div.get("class", []) if c.startswith("language-")]
+        langs = [c[len("language-") :] for c in div.get("class", []) if c.startswith("language-")]
         if not langs or not (langs[0].lower() in RUNNABLE or _python_highlighted(langs[0])):
             continue
-        hidden = any(a.has_attr("hidden") or re.search(r"display\s*:\s*none", a.get("style", ""))
-                     for a in div.parents if a.name != "details")
+        hidden = any(
+            a.has_attr("hidden") or re.search(r"display\s*:\s*none", a.get("style", ""))
+            for a in div.parents
+            if a.name != "details"
+        )
         found.append((div.find("code").get_text(), hidden))
     return found
 
@@ -82,11 +88,15 @@ def test_strict_build_succeeds(built_site):
     assert (built_site / "index.html").exists()
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if p.parent.name != "reference" or p.name != "api.md"], ids=page_id)
+@pytest.mark.parametrize(
+    "page", [p for p in PAGES if p.parent.name != "reference" or p.name != "api.md"], ids=page_id
+)
 def test_what_is_shown_as_python_is_what_ran(built_site, page):
     shown = python_blocks_in_html(built_html(built_site, page))
     checked = read_page(page, ROOT).python_blocks
-    assert [hidden for _, hidden in shown] == [False] * len(shown), "a Python block inside hidden HTML"
+    assert [hidden for _, hidden in shown] == [False] * len(shown), (
+        "a Python block inside hidden HTML"
+    )
     assert [text.rstrip("\n") for text, _ in shown] == [b.source.rstrip("\n") for b in checked]
 
 
@@ -94,7 +104,9 @@ def _docstring_blocks() -> list[str]:
     blocks = []
     for module in sorted((ROOT / "src" / "torchprimer").rglob("*.py")):
         for node in ast.walk(ast.parse(module.read_text())):
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(node):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(
+                node
+            ):
                 text = fence_doctests(ast.get_docstring(node))
                 blocks += [b.source for b in lex(text).python_blocks]
     return blocks
@@ -118,15 +130,20 @@ def _visible_text(soup: BeautifulSoup) -> str:
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
 def test_pages_speak_to_the_reader(built_site, page):
     text = _visible_text(built_html(built_site, page))
-    assert SOURCE_WORDS.findall(text) == [], "the page speaks of documents the reader has never seen"
-    assert re.findall(r".{0,30}\\[\"'].{0,30}", text) == [], "an escape meant for the Markdown source shows"
+    assert SOURCE_WORDS.findall(text) == [], (
+        "the page speaks of documents the reader has never seen"
+    )
+    assert re.findall(r".{0,30}\\[\"'].{0,30}", text) == [], (
+        "an escape meant for the Markdown source shows"
+    )
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_example_notebooks_speak_to_the_reader(notebook):
     nb = nbformat.read(str(notebook), as_version=4)
     text = "\n".join(c.source for c in nb.cells) + "\n".join(
-        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
     assert SOURCE_WORDS.findall(text) == []
 
 
@@ -139,20 +156,26 @@ def test_every_page_shows_its_versions_and_counts(built_site):
         parsed = read_page(page, ROOT)
         if parsed.python_blocks:
             ran = sum(b.skip_reason is None for b in parsed.python_blocks)
-            assert (f"All {ran} code blocks" if ran == len(parsed.python_blocks)
-                    else f"{ran} of the {len(parsed.python_blocks)} code blocks") in banner.get_text(), page_id(page)
+            assert (
+                f"All {ran} code blocks"
+                if ran == len(parsed.python_blocks)
+                else f"{ran} of the {len(parsed.python_blocks)} code blocks"
+            ) in banner.get_text(), page_id(page)
 
 
 def test_every_skipped_block_says_why_where_it_stands(built_site):
     for page in PAGES:
         skipped = [b for b in read_page(page, ROOT).python_blocks if b.skip_reason]
         notes = built_html(built_site, page).select("article p.skip-note")
-        assert [n.get_text() for n in notes if any(b.skip_reason in n.get_text() for b in skipped)] \
-            == [n.get_text() for n in notes], page_id(page)
+        assert [
+            n.get_text() for n in notes if any(b.skip_reason in n.get_text() for b in skipped)
+        ] == [n.get_text() for n in notes], page_id(page)
         assert len(notes) == len(skipped), page_id(page)
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if lex(p.read_text()).python_blocks], ids=page_id)
+@pytest.mark.parametrize(
+    "page", [p for p in PAGES if lex(p.read_text()).python_blocks], ids=page_id
+)
 def test_each_page_downloads_as_its_checked_script(built_site, page):
     rel = page.relative_to(DOCS).with_suffix("")
     script = (built_site / f"{rel}.py").read_text()
@@ -162,7 +185,9 @@ def test_each_page_downloads_as_its_checked_script(built_site, page):
     compile(script, str(rel), "exec")
     notebook = nbformat.reads((built_site / f"{rel}.ipynb").read_text(), as_version=4)
     code = [c.source for c in notebook.cells if c.cell_type == "code"]
-    assert code == [b.source.rstrip("\n") for b in read_page(page, ROOT).python_blocks if b.skip_reason is None]
+    assert code == [
+        b.source.rstrip("\n") for b in read_page(page, ROOT).python_blocks if b.skip_reason is None
+    ]
 
 
 def test_claims_page_lists_every_claim_with_its_verdict(built_site):
@@ -191,7 +216,9 @@ def test_each_page_builds_only_on_earlier_pages():
         assert meta.get("description"), f"{uri}: no description in its front matter"
         for earlier in meta.get("builds_on") or []:
             assert earlier in pages, f"{uri} builds on {earlier}, which is not in the nav"
-            assert order.index(earlier) < order.index(uri), f"{uri} builds on {earlier}, which comes later"
+            assert order.index(earlier) < order.index(uri), (
+                f"{uri} builds on {earlier}, which comes later"
+            )
 
 
 def test_every_page_is_in_the_nav():
@@ -202,9 +229,11 @@ def test_every_page_is_in_the_nav():
 def test_site_versions_equal_installed():
     pinned = hooks.lock_versions()["python"]
     if pinned != f"{sys.version_info.major}.{sys.version_info.minor}":
-        pytest.skip(f"the site is verified with Python {pinned} (requirements.lock); this run uses "
-                    f"{sys.version_info.major}.{sys.version_info.minor}, so it checks the pages but cannot stand "
-                    "behind the Python version their banners name")
+        pytest.skip(
+            f"the site is verified with Python {pinned} (requirements.lock); this run uses "
+            f"{sys.version_info.major}.{sys.version_info.minor}, so it checks the pages but cannot stand "
+            "behind the Python version their banners name"
+        )
     assert hooks.lock_versions() == {
         "torch": torch.__version__.split("+")[0],
         "torchvision": torchvision.__version__.split("+")[0],
@@ -224,14 +253,24 @@ def test_broken_link_fails_strict_build(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "index.md").write_text("# Home\n\n[gone](missing.md) and [anchor](#nowhere)\n")
-    config = (ROOT / "mkdocs.yml").read_text().replace("custom_dir: docs/_overrides",
-                                                       f"custom_dir: {ROOT / 'docs' / '_overrides'}")
-    config = config.replace("- tools/primersite/hooks.py", f"- {ROOT / 'tools' / 'primersite' / 'hooks.py'}")
+    config = (
+        (ROOT / "mkdocs.yml")
+        .read_text()
+        .replace("custom_dir: docs/_overrides", f"custom_dir: {ROOT / 'docs' / '_overrides'}")
+    )
+    config = config.replace(
+        "- tools/primersite/hooks.py", f"- {ROOT / 'tools' / 'primersite' / 'hooks.py'}"
+    )
     (tmp_path / "mkdocs.yml").write_text(config.split("\nnav:")[0])
     (tmp_path / "examples").mkdir()
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "out")],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                          env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "out")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
+    )
     assert proc.returncode != 0
     assert "missing.md" in proc.stderr and "nowhere" in proc.stderr
 
@@ -243,7 +282,11 @@ def test_the_package_wheel_pulls_no_site_packages(built_site):
     with zipfile.ZipFile(wheel) as zf:
         metadata = zf.read(next(n for n in zf.namelist() if n.endswith("METADATA"))).decode()
         names = zf.namelist()
-    requires = [line.split(":", 1)[1].strip() for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+    requires = [
+        line.split(":", 1)[1].strip()
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist:")
+    ]
     plain = sorted(r for r in requires if "extra ==" not in r)
     assert plain == ["numpy", "pillow", "scikit-learn", "torch", "torchvision", "tqdm"]
     assert not any(n.startswith(("primersite/", "tests/", "docs/")) for n in names)
@@ -253,4 +296,7 @@ def test_the_package_wheel_pulls_no_site_packages(built_site):
 def test_downloaded_page_files_are_json_and_python(built_site):
     page = DOCS / "tensors" / "first-steps.md"
     assert json.loads((built_site / "tensors" / "first-steps.ipynb").read_text())["cells"]
-    assert page_script(lex(page.read_text()))[0] in (built_site / "tensors" / "first-steps.py").read_text()
+    assert (
+        page_script(lex(page.read_text()))[0]
+        in (built_site / "tensors" / "first-steps.py").read_text()
+    )

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from torchprimer.style import content_loss, gram_matrix, image_to_tensor, style_loss, tensor_to_image, total_variation
+from torchprimer.style import (
+    content_loss,
+    gram_matrix,
+    image_to_tensor,
+    style_loss,
+    tensor_to_image,
+    total_variation,
+)
 
 
 def test_gram_matrix_matches_its_definition():

@@ -9,7 +9,6 @@ and the last logged loss, the same number TensorBoard's own reader gets from the
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import sys
 import time
@@ -18,16 +17,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from conftest import free_port
 from primersite.pages import read_page
 from primersite.runner import run_page
+
+from conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "tools" / "tensorboard.md"
 RUN = "digits-mlp"
 SHOTS = ROOT / "artifacts" / "screenshots"
-TENSORBOARD = Path(sys.executable).with_name("tensorboard")  # the venv's command, as a reader runs it
+TENSORBOARD = Path(sys.executable).with_name(
+    "tensorboard"
+)  # the venv's command, as a reader runs it
 
 pytestmark = [pytest.mark.slow]
 
@@ -51,13 +52,17 @@ def tensorboard_url(runs) -> str:
     url = f"http://127.0.0.1:{port}/"
     proc = subprocess.Popen(
         [str(TENSORBOARD), "--logdir", str(runs), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"tensorboard exited with {proc.returncode}:\n{proc.stdout.read()[-3000:]}")
+                pytest.fail(
+                    f"tensorboard exited with {proc.returncode}:\n{proc.stdout.read()[-3000:]}"
+                )
             try:
                 with urllib.request.urlopen(url, timeout=2) as reply:
                     if reply.status == 200:
@@ -101,10 +106,13 @@ def test_tensorboard_shows_the_pages_run(runs, tensorboard_url, page, context, a
         timeout=30_000,
     )
     assert sorted(titles.all_text_contents()) == ["loss/test", "loss/train"]
-    card = page.locator("scalar-card").filter(has=page.locator("tb-truncated-path", has_text="loss/train"))
+    card = page.locator("scalar-card").filter(
+        has=page.locator("tb-truncated-path", has_text="loss/train")
+    )
     page.wait_for_function(
         "run => Array.from(document.querySelectorAll('scalar-card')).some(c => c.innerText.includes(run))",
-        arg=RUN, timeout=30_000,
+        arg=RUN,
+        timeout=30_000,
     )
     cells = [c.strip() for c in card.inner_text().split("\n") if c.strip()]
     row = cells.index(RUN)  # the data table: run, smoothed, value, step, relative time

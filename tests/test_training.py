@@ -148,8 +148,9 @@ def test_progress_bar_and_autocast_run(capsys):
     loader, _, _ = _classification_loader()
     model = nn.Linear(5, 3)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    result = train_one_epoch(model, loader, nn.CrossEntropyLoss(), opt, progress=True,
-                             autocast_dtype=torch.bfloat16)
+    result = train_one_epoch(
+        model, loader, nn.CrossEntropyLoss(), opt, progress=True, autocast_dtype=torch.bfloat16
+    )
     assert result.samples == 16
     assert model.weight.dtype == torch.float32  # autocast changes compute, not parameters
     result = evaluate(model, loader, nn.CrossEntropyLoss(), autocast_dtype=torch.bfloat16)
@@ -180,7 +181,9 @@ def test_train_bad_arguments(kwargs, message):
 
 
 def test_empty_loader_raises():
-    empty = DataLoader(TensorDataset(torch.zeros(0, 5), torch.zeros(0, dtype=torch.int64)), batch_size=4)
+    empty = DataLoader(
+        TensorDataset(torch.zeros(0, 5), torch.zeros(0, dtype=torch.int64)), batch_size=4
+    )
     model = nn.Linear(5, 3)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match="train_one_epoch: the loader is empty"):
@@ -195,7 +198,6 @@ def test_empty_loader_raises():
 def test_bad_model_optimizer_loader_and_batches():
     loader, _, _ = _classification_loader()
     model = nn.Linear(5, 3)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
     loss_fn = nn.CrossEntropyLoss()
     with pytest.raises(ValueError, match="model must be a torch.nn.Module"):
         evaluate(lambda x: x, loader, loss_fn)

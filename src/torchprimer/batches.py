@@ -23,7 +23,9 @@ from collections.abc import Callable, Iterator
 import torch
 
 
-def random_crop(images: torch.Tensor, padding: int = 4, generator: torch.Generator | None = None) -> torch.Tensor:
+def random_crop(
+    images: torch.Tensor, padding: int = 4, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Pad each image by ``padding`` pixels (reflecting the border) and cut a random window of the original size.
 
     Every image in the batch gets its own offset; the result is a new tensor.
@@ -31,12 +33,17 @@ def random_crop(images: torch.Tensor, padding: int = 4, generator: torch.Generat
     if padding == 0:
         return images
     n, _, h, w = images.shape
-    padded = torch.nn.functional.pad(images.float() if not images.is_floating_point() else images,
-                                     (padding,) * 4, mode="reflect").to(images.dtype)
-    dy = torch.randint(0, 2 * padding + 1, (n,), generator=generator, device="cpu").to(images.device)
-    dx = torch.randint(0, 2 * padding + 1, (n,), generator=generator, device="cpu").to(images.device)
-    rows = (dy[:, None] + torch.arange(h, device=images.device))[:, :, None]   # (n, h, 1)
-    cols = (dx[:, None] + torch.arange(w, device=images.device))[:, None, :]   # (n, 1, w)
+    padded = torch.nn.functional.pad(
+        images.float() if not images.is_floating_point() else images, (padding,) * 4, mode="reflect"
+    ).to(images.dtype)
+    dy = torch.randint(0, 2 * padding + 1, (n,), generator=generator, device="cpu").to(
+        images.device
+    )
+    dx = torch.randint(0, 2 * padding + 1, (n,), generator=generator, device="cpu").to(
+        images.device
+    )
+    rows = (dy[:, None] + torch.arange(h, device=images.device))[:, :, None]  # (n, h, 1)
+    cols = (dx[:, None] + torch.arange(w, device=images.device))[:, None, :]  # (n, 1, w)
     batch = torch.arange(n, device=images.device)[:, None, None]
     # advanced indexing picks (n, h, w, C); move channels back to dimension 1
     return padded.permute(0, 2, 3, 1)[batch, rows, cols].permute(0, 3, 1, 2).contiguous()
@@ -61,9 +68,17 @@ class TensorBatches:
     ``drop_last`` drops a final short batch (useful with batch norm and fixed shapes).
     """
 
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, *, shuffle: bool = True,
-                 transform: Callable[[torch.Tensor], torch.Tensor] | None = None, drop_last: bool = False,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        batch_size: int,
+        *,
+        shuffle: bool = True,
+        transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        drop_last: bool = False,
+        generator: torch.Generator | None = None,
+    ) -> None:
         if len(images) != len(labels):
             raise ValueError(f"images and labels differ in length: {len(images)} vs {len(labels)}")
         if batch_size < 1:
@@ -78,9 +93,9 @@ class TensorBatches:
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         n = len(self.images)
-        order = (torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n))
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
         order = order.to(self.images.device)
         for b in range(len(self)):
-            index = order[b * self.batch_size:(b + 1) * self.batch_size]
+            index = order[b * self.batch_size : (b + 1) * self.batch_size]
             x = self.images[index]
             yield (self.transform(x) if self.transform is not None else x), self.labels[index]

@@ -66,8 +66,14 @@ def sidecar_path(path: str | os.PathLike[str]) -> Path:
     return Path(path).with_suffix(".json")
 
 
-def save_state(state: Mapping[str, Any], path: str | os.PathLike[str], *, metadata: dict[str, Any] | None = None,
-               overwrite: bool = False, **fields: Any) -> dict[str, Any]:
+def save_state(
+    state: Mapping[str, Any],
+    path: str | os.PathLike[str],
+    *,
+    metadata: dict[str, Any] | None = None,
+    overwrite: bool = False,
+    **fields: Any,
+) -> dict[str, Any]:
     """Save ``state`` (tensors, numbers, strings, containers) to ``path`` and its sidecar; return the sidecar.
 
     Tensors are moved to the CPU first, so the file loads on any machine. ``fields`` are
@@ -83,13 +89,24 @@ def save_state(state: Mapping[str, Any], path: str | os.PathLike[str], *, metada
             if target.exists():
                 raise FileExistsError(f"{target}: exists; pass overwrite=True to replace it")
     buffer = io.BytesIO()
-    torch.save({key: value.detach().cpu().clone() if isinstance(value, torch.Tensor) else value
-                for key, value in state.items()}, buffer)
+    torch.save(
+        {
+            key: value.detach().cpu().clone() if isinstance(value, torch.Tensor) else value
+            for key, value in state.items()
+        },
+        buffer,
+    )
     data = buffer.getvalue()
     import hashlib
 
-    info = {"format": FORMAT, "file": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
-            **fields, "metadata": metadata or {}}
+    info = {
+        "format": FORMAT,
+        "file": path.name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        **fields,
+        "metadata": metadata or {},
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, data)
     atomic_write(side, (json.dumps(info, indent=2, sort_keys=True) + "\n").encode())
@@ -111,14 +128,18 @@ def save_checkpoint(
     ``metadata`` is anything JSON can hold (where it was trained, its accuracy ...).
     """
     state = model.state_dict() if isinstance(model, nn.Module) else model
-    return save_state(state, path, metadata=metadata, overwrite=overwrite, arch=arch, kwargs=kwargs or {})
+    return save_state(
+        state, path, metadata=metadata, overwrite=overwrite, arch=arch, kwargs=kwargs or {}
+    )
 
 
 def read_sidecar(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The sidecar JSON of checkpoint ``path``, checked for the fields loading needs."""
     side = sidecar_path(path)
     if not side.is_file():
-        raise CheckpointNotFoundError(f"{side}: sidecar not found (it records the checkpoint's SHA-256)")
+        raise CheckpointNotFoundError(
+            f"{side}: sidecar not found (it records the checkpoint's SHA-256)"
+        )
     try:
         info = json.loads(side.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -143,17 +164,25 @@ def verify(path: str | os.PathLike[str], sha256: str | None = None) -> dict[str,
     info = read_sidecar(path) if sha256 is None else {"sha256": sha256, "bytes": None}
     size = path.stat().st_size
     if info["bytes"] is not None and size < info["bytes"]:
-        raise CheckpointError(f"{path}: truncated: {size} bytes, the sidecar records {info['bytes']} "
-                              "(the file is incomplete)")
+        raise CheckpointError(
+            f"{path}: truncated: {size} bytes, the sidecar records {info['bytes']} "
+            "(the file is incomplete)"
+        )
     actual = sha256_file(path)
     if actual != info["sha256"]:
-        raise CheckpointError(f"{path}: SHA-256 mismatch: expected {info['sha256'][:16]}..., "
-                              f"got {actual[:16]}... (the file is corrupted or was replaced)")
+        raise CheckpointError(
+            f"{path}: SHA-256 mismatch: expected {info['sha256'][:16]}..., "
+            f"got {actual[:16]}... (the file is corrupted or was replaced)"
+        )
     return info
 
 
-def load_state(path: str | os.PathLike[str], *, sha256: str | None = None,
-               map_location: str | torch.device = "cpu") -> tuple[dict[str, Any], dict[str, Any]]:
+def load_state(
+    path: str | os.PathLike[str],
+    *,
+    sha256: str | None = None,
+    map_location: str | torch.device = "cpu",
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify ``path`` (:func:`verify`), then ``torch.load(..., weights_only=True)`` it.
 
     Returns ``(state, sidecar)``. The hash is checked *before* unpickling: a file that
@@ -170,19 +199,25 @@ def load_state(path: str | os.PathLike[str], *, sha256: str | None = None,
     return state, info
 
 
-def load_model(path: str | os.PathLike[str], *, map_location: str | torch.device = "cpu") -> nn.Module:
+def load_model(
+    path: str | os.PathLike[str], *, map_location: str | torch.device = "cpu"
+) -> nn.Module:
     """Rebuild the model a checkpoint describes, load its verified weights, and put it in eval mode."""
     from torchprimer.models import build
 
     state, info = load_state(path, map_location=map_location)
     if "arch" not in info:
-        raise CheckpointError(f"{path}: a training state, not a model checkpoint (its sidecar names no arch)")
+        raise CheckpointError(
+            f"{path}: a training state, not a model checkpoint (its sidecar names no arch)"
+        )
     model = build(info["arch"], **info.get("kwargs", {}))
     try:
         model.load_state_dict(state)
     except RuntimeError as err:
-        raise CheckpointError(f"{path}: weights do not fit {info['arch']}"
-                              f"({info['kwargs']}): {str(err).splitlines()[0]}") from None
+        raise CheckpointError(
+            f"{path}: weights do not fit {info['arch']}"
+            f"({info['kwargs']}): {str(err).splitlines()[0]}"
+        ) from None
     return model.to(map_location).eval()
 
 
@@ -204,7 +239,9 @@ def checkpoint_dir(path: str | os.PathLike[str]) -> Path:
     """
     folder = Path(path)
     if not folder.exists():
-        raise FileNotFoundError(f"checkpoint directory {folder} does not exist; create it first (mkdir -p {folder})")
+        raise FileNotFoundError(
+            f"checkpoint directory {folder} does not exist; create it first (mkdir -p {folder})"
+        )
     if not folder.is_dir():
         raise NotADirectoryError(f"checkpoint directory {folder} is a file, not a directory")
     return folder
@@ -220,8 +257,11 @@ def step_path(directory: str | os.PathLike[str], step: int) -> Path:
 def step_checkpoints(directory: str | os.PathLike[str]) -> list[Path]:
     """The complete step checkpoints (file and sidecar) in ``directory``, oldest step first."""
     folder = checkpoint_dir(directory)
-    found = [(int(m.group(1)), p) for p in folder.iterdir()
-             if (m := _STEP.match(p.name)) and sidecar_path(p).is_file()]
+    found = [
+        (int(m.group(1)), p)
+        for p in folder.iterdir()
+        if (m := _STEP.match(p.name)) and sidecar_path(p).is_file()
+    ]
     return [p for _, p in sorted(found)]
 
 
@@ -244,7 +284,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"checkpoint: error: {err}", file=sys.stderr)
             status = 1
         else:
-            print(f"{path}: ok, sha256 {info['sha256'][:16]}..., {info['bytes']} bytes, {info.get('arch', 'state')}")
+            print(
+                f"{path}: ok, sha256 {info['sha256'][:16]}..., {info['bytes']} bytes, {info.get('arch', 'state')}"
+            )
     return status
 
 

@@ -33,8 +33,16 @@ from torch.utils.data import TensorDataset
 
 #: The ten CIFAR-10 classes in ImageFolder order (alphabetical), so label ``i`` is ``CLASSES[i]``.
 CLASSES: tuple[str, ...] = (
-    "airplane", "automobile", "bird", "cat", "deer",
-    "dog", "frog", "horse", "ship", "truck",
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
 )
 SPLITS: tuple[str, ...] = ("train", "test")
 IMAGE_SHAPE: tuple[int, int, int] = (3, 32, 32)
@@ -74,7 +82,9 @@ def _class_files(split_dir: Path) -> list[list[Path]]:
             raise CifarFolderError(f"{folder}: class folder is empty")
         strays = [p for p in files if p.suffix.lower() not in _JPEG_SUFFIXES or not p.is_file()]
         if strays:
-            raise CifarFolderError(f"{strays[0]}: not a .jpg file (the folder should hold only JPEGs)")
+            raise CifarFolderError(
+                f"{strays[0]}: not a .jpg file (the folder should hold only JPEGs)"
+            )
         per_class.append(files)
     return per_class
 
@@ -93,7 +103,9 @@ def _decode(path: Path) -> np.ndarray:
         raise CifarFolderError(f"{path}: not a readable JPEG ({err})") from None
     shape = (1, *array.shape) if array.ndim == 2 else (array.shape[2], *array.shape[:2])
     if shape != IMAGE_SHAPE:
-        raise CifarFolderError(f"{path}: image has shape {shape}, expected {IMAGE_SHAPE} (32x32 RGB)")
+        raise CifarFolderError(
+            f"{path}: image has shape {shape}, expected {IMAGE_SHAPE} (32x32 RGB)"
+        )
     return array
 
 
@@ -121,17 +133,25 @@ def load_cifar10_folder(root: str | os.PathLike[str], split: str = "train") -> T
     per_class = _class_files(split_dir)
 
     paths = [path for files in per_class for path in files]
-    labels = torch.cat([torch.full((len(files),), index, dtype=torch.int64)
-                        for index, files in enumerate(per_class)])
+    labels = torch.cat(
+        [
+            torch.full((len(files),), index, dtype=torch.int64)
+            for index, files in enumerate(per_class)
+        ]
+    )
     # One (N, 32, 32, 3) array, then a single permute to the (N, 3, 32, 32) layout models take.
-    images = torch.from_numpy(np.stack([_decode(p) for p in paths])).permute(0, 3, 1, 2).contiguous()
+    images = (
+        torch.from_numpy(np.stack([_decode(p) for p in paths])).permute(0, 3, 1, 2).contiguous()
+    )
     return TensorDataset(images, labels)
 
 
 def _fixture_image(label: int, generator: torch.Generator) -> torch.Tensor:
     """A 32x32 RGB image whose colour and stripe direction depend on the class, plus noise."""
-    colour = torch.tensor([(label * 37) % 256, (label * 91 + 60) % 256, (label * 151 + 120) % 256],
-                          dtype=torch.float32).view(3, 1, 1)
+    colour = torch.tensor(
+        [(label * 37) % 256, (label * 91 + 60) % 256, (label * 151 + 120) % 256],
+        dtype=torch.float32,
+    ).view(3, 1, 1)
     ramp = torch.arange(32, dtype=torch.float32)
     stripes = ((ramp.view(1, 32) if label % 2 else ramp.view(32, 1)) // 4 % 2) * 60
     noise = torch.randint(-25, 26, (3, 32, 32), generator=generator).float()
@@ -151,7 +171,9 @@ def make_fixture(root: str | os.PathLike[str], per_class: int = 2, seed: int = 0
         raise ValueError(f"per_class={per_class}: expected at least 1")
     root = Path(root)
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise FileExistsError(f"{root}: exists and is not an empty folder; make_fixture overwrites nothing")
+        raise FileExistsError(
+            f"{root}: exists and is not an empty folder; make_fixture overwrites nothing"
+        )
     generator = torch.Generator().manual_seed(seed)
     for split in SPLITS:
         for label, name in enumerate(CLASSES):

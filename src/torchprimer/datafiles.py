@@ -49,7 +49,9 @@ def data_file(name: str, *, root: Path | None = None) -> Path:
     """
     if name not in DATA_FILES:
         raise ValueError(f"unknown data file {name!r}; shipped files: {sorted(DATA_FILES)}")
-    folder = Path(root) if root is not None else Path(str(resources.files("torchprimer"))) / "data_files"
+    folder = (
+        Path(root) if root is not None else Path(str(resources.files("torchprimer"))) / "data_files"
+    )
     path = folder / name
     if not path.is_file():
         raise FileNotFoundError(f"data file not found: {path}")

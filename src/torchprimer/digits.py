@@ -18,7 +18,9 @@ import torch
 from torch import nn
 
 
-def digits_split(seed: int = 0) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+def digits_split(
+    seed: int = 0,
+) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
     """``load_digits()`` as tensors ``(N, 1, 8, 8)`` scaled to 0..1, split 75/25 stratified by class."""
     import numpy as np
     from sklearn.datasets import load_digits
@@ -27,8 +29,9 @@ def digits_split(seed: int = 0) -> tuple[tuple[torch.Tensor, torch.Tensor], tupl
     digits = load_digits()
     images = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0
     labels = torch.tensor(digits.target, dtype=torch.int64)
-    train_idx, test_idx = train_test_split(np.arange(len(labels)), test_size=0.25,
-                                           stratify=digits.target, random_state=seed)
+    train_idx, test_idx = train_test_split(
+        np.arange(len(labels)), test_size=0.25, stratify=digits.target, random_state=seed
+    )
     return (images[train_idx], labels[train_idx]), (images[test_idx], labels[test_idx])
 
 
@@ -44,8 +47,12 @@ def train_digits_cnn(epochs: int = 20, seed: int = 0) -> tuple[nn.Module, float]
     model = DigitsCNN()
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     loss_fn = nn.CrossEntropyLoss()
-    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(
+        TensorDataset(x_train, y_train),
+        batch_size=64,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(seed),
+    )
     for _ in range(epochs):
         train_one_epoch(model, loader, loss_fn, optimizer)
     result = evaluate(model, DataLoader(TensorDataset(x_test, y_test), batch_size=500), loss_fn)
@@ -55,8 +62,10 @@ def train_digits_cnn(epochs: int = 20, seed: int = 0) -> tuple[nn.Module, float]
 def main(argv: list[str] | None = None) -> int:
     from torchprimer.checkpoint import save_checkpoint
 
-    parser = argparse.ArgumentParser(prog="python -m torchprimer.digits",
-                                     description="Train the DigitsCNN that hubconf.py's digits_cnn serves.")
+    parser = argparse.ArgumentParser(
+        prog="python -m torchprimer.digits",
+        description="Train the DigitsCNN that hubconf.py's digits_cnn serves.",
+    )
     parser.add_argument("--publish", required=True, help="folder to write digits_cnn.pt/.json to")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
@@ -66,12 +75,22 @@ def main(argv: list[str] | None = None) -> int:
 
     from torchprimer.machine import cpu_model
 
-    info = save_checkpoint(model, Path(args.publish) / "digits_cnn.pt", arch="DigitsCNN", kwargs={}, overwrite=True,
-                           metadata={"data": "scikit-learn load_digits, 75/25 stratified split, seed "
-                                             f"{args.seed}", "epochs": args.epochs, "test_accuracy": round(accuracy, 4),
-                                     "device": f"CPU: {cpu_model()}", "torch": torch.__version__,
-                                     "python": platform.python_version(),
-                                     "trained_by": "python -m torchprimer.digits"})
+    info = save_checkpoint(
+        model,
+        Path(args.publish) / "digits_cnn.pt",
+        arch="DigitsCNN",
+        kwargs={},
+        overwrite=True,
+        metadata={
+            "data": f"scikit-learn load_digits, 75/25 stratified split, seed {args.seed}",
+            "epochs": args.epochs,
+            "test_accuracy": round(accuracy, 4),
+            "device": f"CPU: {cpu_model()}",
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+            "trained_by": "python -m torchprimer.digits",
+        },
+    )
     print(f"digits_cnn: test accuracy {accuracy:.2%}, sha256 {info['sha256'][:16]}...")
     return 0
 

@@ -37,9 +37,20 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from torchprimer import checkpoint
 
 __all__ = [
-    "Context", "Launch", "RendezvousFailed", "checkpoint_dir", "cleanup", "latest_checkpoint",
-    "launch_from_env", "load_checkpoint", "max_param_difference", "print0", "save_checkpoint",
-    "setup", "shard_loader", "unwrap",
+    "Context",
+    "Launch",
+    "RendezvousFailed",
+    "checkpoint_dir",
+    "cleanup",
+    "latest_checkpoint",
+    "launch_from_env",
+    "load_checkpoint",
+    "max_param_difference",
+    "print0",
+    "save_checkpoint",
+    "setup",
+    "shard_loader",
+    "unwrap",
 ]
 
 #: What torchrun sets in every worker's environment (and a manual env:// launch must set).
@@ -105,7 +116,8 @@ def launch_from_env(environ: Mapping[str, str] | None = None) -> Launch | None:
         raise ValueError(
             f"{', '.join('$' + n for n in present)} {'is' if len(present) == 1 else 'are'} set but "
             f"{', '.join('$' + n for n in missing)} {'is' if len(missing) == 1 else 'are'} not; "
-            "launch with torchrun or set all five")
+            "launch with torchrun or set all five"
+        )
     world_size = _int_var(environ, "WORLD_SIZE", 1)
     rank = _int_var(environ, "RANK", 0)
     if rank >= world_size:
@@ -115,9 +127,13 @@ def launch_from_env(environ: Mapping[str, str] | None = None) -> Launch | None:
         raise ValueError(f"$MASTER_PORT must be a TCP port (1..65535), got {port}")
     restarts = environ.get("TORCHELASTIC_RESTART_COUNT", "0")
     return Launch(
-        rank=rank, world_size=world_size, local_rank=_int_var(environ, "LOCAL_RANK", 0),
-        master_addr=environ["MASTER_ADDR"], master_port=port,
-        restart_count=int(restarts) if restarts.isdigit() else 0)
+        rank=rank,
+        world_size=world_size,
+        local_rank=_int_var(environ, "LOCAL_RANK", 0),
+        master_addr=environ["MASTER_ADDR"],
+        master_port=port,
+        restart_count=int(restarts) if restarts.isdigit() else 0,
+    )
 
 
 @dataclass(frozen=True)
@@ -152,16 +168,19 @@ def _pick_device(device: str, local_rank: int) -> torch.device:
         if not torch.cuda.is_available():
             raise ValueError("device='cuda' but no GPU is visible; use device='cpu' (gloo)")
         if local_rank >= torch.cuda.device_count():
-            raise ValueError(f"local rank {local_rank} has no GPU: only {torch.cuda.device_count()} "
-                             "visible; --nproc_per_node must not exceed the GPUs per machine")
+            raise ValueError(
+                f"local rank {local_rank} has no GPU: only {torch.cuda.device_count()} "
+                "visible; --nproc_per_node must not exceed the GPUs per machine"
+            )
         return torch.device("cuda", local_rank)
     if device != "cpu":
         raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
     return torch.device("cpu")
 
 
-def setup(*, device: str = "auto", timeout: float = 300.0,
-          environ: Mapping[str, str] | None = None) -> Context:
+def setup(
+    *, device: str = "auto", timeout: float = 300.0, environ: Mapping[str, str] | None = None
+) -> Context:
     """Joins the process group torchrun describes, or returns a one-process context.
 
     Args:
@@ -190,13 +209,17 @@ def setup(*, device: str = "auto", timeout: float = 300.0,
     if environ is not None:
         os.environ.update({name: environ[name] for name in LAUNCH_VARS})
     try:
-        dist.init_process_group(backend, timeout=timedelta(seconds=timeout),
-                                device_id=dev if dev.type == "cuda" else None)
+        dist.init_process_group(
+            backend,
+            timeout=timedelta(seconds=timeout),
+            device_id=dev if dev.type == "cuda" else None,
+        )
     except (dist.DistError, TimeoutError, RuntimeError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise RendezvousFailed(
             f"rank {launch.rank} of {launch.world_size} could not join the process group at "
-            f"{launch.master_addr}:{launch.master_port} (timeout {timeout:g} s): {first}") from None
+            f"{launch.master_addr}:{launch.master_port} (timeout {timeout:g} s): {first}"
+        ) from None
     finally:
         if environ is not None:
             for name, value in saved.items():
@@ -204,8 +227,14 @@ def setup(*, device: str = "auto", timeout: float = 300.0,
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
-    return Context(rank=launch.rank, world_size=launch.world_size, local_rank=launch.local_rank,
-                   backend=backend, device=dev, restart_count=launch.restart_count)
+    return Context(
+        rank=launch.rank,
+        world_size=launch.world_size,
+        local_rank=launch.local_rank,
+        backend=backend,
+        device=dev,
+        restart_count=launch.restart_count,
+    )
 
 
 def cleanup() -> None:
@@ -225,8 +254,15 @@ def print0(ctx: Context, *args: Any, **kwargs: Any) -> None:
         print(*args, flush=True, **kwargs)
 
 
-def shard_loader(dataset: Dataset, batch_size: int, ctx: Context, *, seed: int = 0,
-                 shuffle: bool = True, drop_last: bool = True) -> DataLoader:
+def shard_loader(
+    dataset: Dataset,
+    batch_size: int,
+    ctx: Context,
+    *,
+    seed: int = 0,
+    shuffle: bool = True,
+    drop_last: bool = True,
+) -> DataLoader:
     """A DataLoader over this rank's shard of ``dataset``, ``batch_size`` samples per rank.
 
     Each epoch :class:`~torch.utils.data.DistributedSampler` shuffles all indices with
@@ -249,12 +285,20 @@ def shard_loader(dataset: Dataset, batch_size: int, ctx: Context, *, seed: int =
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    sampler = DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank,
-                                 shuffle=shuffle, seed=seed, drop_last=drop_last)
+    sampler = DistributedSampler(
+        dataset,
+        num_replicas=ctx.world_size,
+        rank=ctx.rank,
+        shuffle=shuffle,
+        seed=seed,
+        drop_last=drop_last,
+    )
     loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=drop_last)
     if len(loader) == 0:
-        raise ValueError(f"{len(dataset)} samples give no full batch of {batch_size} on each of "
-                         f"{ctx.world_size} ranks; lower the batch size")
+        raise ValueError(
+            f"{len(dataset)} samples give no full batch of {batch_size} on each of "
+            f"{ctx.world_size} ranks; lower the batch size"
+        )
     return loader
 
 
@@ -288,8 +332,14 @@ def max_param_difference(model: nn.Module, ctx: Context) -> float:
 # Step checkpoints: torchprimer.checkpoint's format; rank 0 writes, every rank waits and reads.
 
 
-def save_checkpoint(directory: str | os.PathLike[str], step: int, state: Mapping[str, Any],
-                    ctx: Context, *, keep: int = 2) -> Path | None:
+def save_checkpoint(
+    directory: str | os.PathLike[str],
+    step: int,
+    state: Mapping[str, Any],
+    ctx: Context,
+    *,
+    keep: int = 2,
+) -> Path | None:
     """Rank 0 writes ``state`` to ``directory/step-<step>.pt`` with its sidecar; every rank waits for it.
 
     The format is :mod:`torchprimer.checkpoint`'s: the ``.pt`` file and then its ``.json``
@@ -307,9 +357,13 @@ def save_checkpoint(directory: str | os.PathLike[str], step: int, state: Mapping
         raise ValueError(f"keep must be >= 1, got {keep}")
     path = checkpoint.step_path(checkpoint.checkpoint_dir(directory), step)
     if ctx.is_main:
-        checkpoint.save_state(state, path, overwrite=True, metadata={"step": step, "world_size": ctx.world_size})
+        checkpoint.save_state(
+            state, path, overwrite=True, metadata={"step": step, "world_size": ctx.world_size}
+        )
         for old in checkpoint.step_checkpoints(directory)[:-keep]:
-            checkpoint.sidecar_path(old).unlink(missing_ok=True)  # sidecar first: never a sidecar without its file
+            checkpoint.sidecar_path(old).unlink(
+                missing_ok=True
+            )  # sidecar first: never a sidecar without its file
             old.unlink(missing_ok=True)
     if ctx.distributed:
         dist.barrier()  # nobody reads or crashes past a checkpoint rank 0 is still writing

@@ -68,7 +68,9 @@ def _number(kind, text: str, low, *, strict: bool):
     try:
         value = kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected {'an integer' if kind is int else 'a number'}, got {text!r}"
+        ) from None
     if value != value or value in (float("inf"), float("-inf")):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
     if (value <= low) if strict else (value < low):
@@ -100,6 +102,7 @@ def int_range(low: int, high: int):
     ...
     argparse.ArgumentTypeError: must be from 16 to 1024, got 8
     """
+
     def checked(text: str) -> int:
         try:
             value = int(text)
@@ -147,12 +150,15 @@ def positive_int_list(text: str) -> list[int]:
     try:
         values = [positive_int(part) for part in text.split(",")]
     except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers >= 1, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated whole numbers >= 1, got {text!r}"
+        ) from None
     return values
 
 
-def exit_with_input_error(prog: str, err: BaseException | str, *,
-                          environ: Mapping[str, str] | None = None) -> NoReturn:
+def exit_with_input_error(
+    prog: str, err: BaseException | str, *, environ: Mapping[str, str] | None = None
+) -> NoReturn:
     """Reports ``<prog>: error: <err>`` once and exits with status 2: the input needs fixing.
 
     As a plain script the line goes to stderr. Under torchrun every rank runs the same
@@ -202,8 +208,9 @@ def _one_line_hook(prog: str):
     return hook
 
 
-def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None,
-               *, install_hook: bool = True) -> argparse.Namespace:
+def parse_args(
+    parser: argparse.ArgumentParser, argv: list[str] | None = None, *, install_hook: bool = True
+) -> argparse.Namespace:
     """Parse :func:`example_argv` (or ``argv``) with ``parser``.
 
     As a script (not in a kernel) it also makes torchprimer's input errors and
@@ -225,7 +232,9 @@ def repo_root() -> Path:
     for folder in (here, *here.parents, Path(__file__).resolve().parents[2]):
         if (folder / "hubconf.py").is_file():
             return folder
-    raise FileNotFoundError(f"{here}: no hubconf.py here or above; run from the PyTorch Primer checkout")
+    raise FileNotFoundError(
+        f"{here}: no hubconf.py here or above; run from the PyTorch Primer checkout"
+    )
 
 
 def pick_device(smoke: bool = False) -> str:

@@ -36,8 +36,12 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes | Callable[[BinaryIO], object], *,
-                 overwrite: bool = True) -> None:
+def atomic_write(
+    path: str | os.PathLike[str],
+    data: bytes | Callable[[BinaryIO], object],
+    *,
+    overwrite: bool = True,
+) -> None:
     """Write ``data`` (bytes, or a function that writes to a binary file) to ``path`` all at once.
 
     The bytes go to a temporary file beside ``path``, are flushed to disk, and the file is

@@ -20,8 +20,9 @@ import torch
 from torch.nn import functional as F
 
 
-def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,
-                       real_label: float = 1.0) -> torch.Tensor:
+def discriminator_loss(
+    real_logits: torch.Tensor, fake_logits: torch.Tensor, real_label: float = 1.0
+) -> torch.Tensor:
     """``-log D(x) - log(1 - D(G(z)))``, averaged over the batch: real images should score 1, fakes 0.
 
     ``real_label`` below 1 (0.9, say) is one-sided label smoothing: the discriminator is
@@ -30,7 +31,9 @@ def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,
     """
     if not 0.0 < real_label <= 1.0:
         raise ValueError(f"real_label: must be in (0, 1], got {real_label}")
-    real_term = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
+    real_term = F.binary_cross_entropy_with_logits(
+        real_logits, torch.full_like(real_logits, real_label)
+    )
     fake_term = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
     return real_term + fake_term
 
@@ -51,6 +54,8 @@ def cycle_consistency_loss(original: torch.Tensor, reconstructed: torch.Tensor) 
     CycleGAN uses the L1 distance (Zhu et al., 2017, equation 2).
     """
     if original.shape != reconstructed.shape:  # broadcasting would silently average the wrong pairs
-        raise ValueError(f"original and reconstructed: shapes differ, {tuple(original.shape)} "
-                         f"and {tuple(reconstructed.shape)}")
+        raise ValueError(
+            f"original and reconstructed: shapes differ, {tuple(original.shape)} "
+            f"and {tuple(reconstructed.shape)}"
+        )
     return (original - reconstructed).abs().mean()

@@ -29,8 +29,12 @@ def list_local(repo_dir: str | os.PathLike[str]) -> list[str]:
     repo_dir = Path(repo_dir)
     hubconf = repo_dir / "hubconf.py"
     if not hubconf.is_file():
-        raise FileNotFoundError(f"{hubconf}: not found; torch.hub needs a hubconf.py at the repository root")
-    if "source" in inspect.signature(torch.hub.list).parameters:  # a torch that lists local folders itself
+        raise FileNotFoundError(
+            f"{hubconf}: not found; torch.hub needs a hubconf.py at the repository root"
+        )
+    if (
+        "source" in inspect.signature(torch.hub.list).parameters
+    ):  # a torch that lists local folders itself
         return sorted(torch.hub.list(str(repo_dir), source="local"))
     spec = importlib.util.spec_from_file_location("hubconf", hubconf)
     module = importlib.util.module_from_spec(spec)
@@ -39,4 +43,6 @@ def list_local(repo_dir: str | os.PathLike[str]) -> list[str]:
         spec.loader.exec_module(module)
     finally:
         sys.path.remove(str(repo_dir))
-    return sorted(name for name in dir(module) if callable(getattr(module, name)) and not name.startswith("_"))
+    return sorted(
+        name for name in dir(module) if callable(getattr(module, name)) and not name.startswith("_")
+    )

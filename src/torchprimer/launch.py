@@ -53,8 +53,10 @@ def check_nproc_per_node(value: str) -> str:
     text = str(value).strip()
     if text in _DEVICE_WORDS or (text.isdigit() and int(text) >= 1):
         return text
-    raise ValueError("--nproc_per_node must be a whole number of processes >= 1 or one of "
-                     f"{', '.join(_DEVICE_WORDS)}; got {value!r}")
+    raise ValueError(
+        "--nproc_per_node must be a whole number of processes >= 1 or one of "
+        f"{', '.join(_DEVICE_WORDS)}; got {value!r}"
+    )
 
 
 def check_nnodes(value: str) -> str:
@@ -80,8 +82,10 @@ class _QuietElastic(logging.Filter):
     traceback and a report, what :func:`launch` prints in one line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.levelno >= logging.WARNING
-                    and record.name.startswith("torch.distributed.elastic"))
+        return not (
+            record.levelno >= logging.WARNING
+            and record.name.startswith("torch.distributed.elastic")
+        )
 
 
 def _first_line(err: BaseException) -> str:
@@ -110,8 +114,10 @@ def check_host(endpoint: str) -> str:
     try:
         socket.getaddrinfo(host, None)
     except (socket.gaierror, UnicodeError):
-        raise ValueError(f"cannot resolve the rendezvous host {host!r}: check the name in --rdzv-endpoint / "
-                         "--master-addr") from None
+        raise ValueError(
+            f"cannot resolve the rendezvous host {host!r}: check the name in --rdzv-endpoint / "
+            "--master-addr"
+        ) from None
     return endpoint
 
 
@@ -136,8 +142,11 @@ def launch(argv: Sequence[str] | None = None) -> int:
     parser = torchrun.get_args_parser()
     parser.prog = _PROG
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    endpoint = "a local store" if args.standalone else (args.rdzv_endpoint
-                                                         or f"{args.master_addr}:{args.master_port}")
+    endpoint = (
+        "a local store"
+        if args.standalone
+        else (args.rdzv_endpoint or f"{args.master_addr}:{args.master_port}")
+    )
     try:
         check_nproc_per_node(args.nproc_per_node)
         check_nnodes(args.nnodes)
@@ -154,7 +163,9 @@ def launch(argv: Sequence[str] | None = None) -> int:
         # failed attempt stay in it: a restarted gloo/NCCL rank can read a dead peer's
         # address and fail (pytorch/pytorch#135712, #167288). A fresh store per attempt:
         os.environ.setdefault("TORCH_DISABLE_SHARE_RDZV_TCP_STORE", "1")
-    handlers = {h for name in ("torch", "torch.distributed") for h in logging.getLogger(name).handlers}
+    handlers = {
+        h for name in ("torch", "torch.distributed") for h in logging.getLogger(name).handlers
+    }
     if logging.lastResort is not None:
         handlers.add(logging.lastResort)
     quiet = _QuietElastic()
@@ -168,19 +179,31 @@ def launch(argv: Sequence[str] | None = None) -> int:
         torchrun.run(args)
     except ChildFailedError as err:
         rank, failure = err.get_first_failure()
-        message = failure.message if isinstance(failure.message, str) else failure.message.get("message", "")
+        message = (
+            failure.message
+            if isinstance(failure.message, str)
+            else failure.message.get("message", "")
+        )
         if failure.exitcode == 2 and message and failure.error_file_data.get("message"):
             print(message, file=sys.stderr)  # the script's own one-line verdict on its input
             return 2
-        how = (f"was killed by {failure.signal_name()}" if failure.exitcode < 0
-               else f"exited with status {failure.exitcode}")
+        how = (
+            f"was killed by {failure.signal_name()}"
+            if failure.exitcode < 0
+            else f"exited with status {failure.exitcode}"
+        )
         others = len(err.failures) - 1
-        print(f"{_PROG}: error: {args.training_script} failed: rank {rank} {how}"
-              + (f" (and {others} more rank{'s' if others > 1 else ''})" if others else "")
-              + "; its own output is above", file=sys.stderr)
+        print(
+            f"{_PROG}: error: {args.training_script} failed: rank {rank} {how}"
+            + (f" (and {others} more rank{'s' if others > 1 else ''})" if others else "")
+            + "; its own output is above",
+            file=sys.stderr,
+        )
         return 1
     except (RendezvousError, dist.DistError, TimeoutError) as err:
-        print(f"{_PROG}: error: rendezvous at {endpoint} failed: {_first_line(err)}", file=sys.stderr)
+        print(
+            f"{_PROG}: error: rendezvous at {endpoint} failed: {_first_line(err)}", file=sys.stderr
+        )
         return 1
     finally:
         for handler in handlers:

@@ -34,11 +34,16 @@ CIFAR10_MEAN = (125.3, 123.0, 113.9)
 CIFAR10_STD = (63.0, 62.1, 66.7)
 
 
-def normalize(images: torch.Tensor, mean: tuple[float, ...] = CIFAR10_MEAN,
-              std: tuple[float, ...] = CIFAR10_STD) -> torch.Tensor:
+def normalize(
+    images: torch.Tensor,
+    mean: tuple[float, ...] = CIFAR10_MEAN,
+    std: tuple[float, ...] = CIFAR10_STD,
+) -> torch.Tensor:
     """uint8 images ``(N, C, H, W)`` (0-255) to float32, each channel centred and scaled."""
     if images.ndim != 4 or images.shape[1] != len(mean):
-        raise ValueError(f"images: expected shape (N, {len(mean)}, H, W), got {tuple(images.shape)}")
+        raise ValueError(
+            f"images: expected shape (N, {len(mean)}, H, W), got {tuple(images.shape)}"
+        )
     m = torch.tensor(mean, device=images.device).view(1, -1, 1, 1)
     s = torch.tensor(std, device=images.device).view(1, -1, 1, 1)
     return (images.float() - m) / s
@@ -57,17 +62,30 @@ class BaselineCNN(nn.Module):
     train and 66.51% test accuracy.
     """
 
-    def __init__(self, num_classes: int = 10, channels: tuple[int, int] = (32, 64), hidden: int = 256,
-                 in_channels: int = 3, image_size: int = 32) -> None:
+    def __init__(
+        self,
+        num_classes: int = 10,
+        channels: tuple[int, int] = (32, 64),
+        hidden: int = 256,
+        in_channels: int = 3,
+        image_size: int = 32,
+    ) -> None:
         super().__init__()
         c1, c2 = channels
         self.features = nn.Sequential(
-            nn.Conv2d(in_channels, c1, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(c1, c2, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(in_channels, c1, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(c1, c2, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
         )
         side = image_size // 4
         self.classifier = nn.Sequential(
-            nn.Flatten(), nn.Linear(c2 * side * side, hidden), nn.ReLU(), nn.Linear(hidden, num_classes),
+            nn.Flatten(),
+            nn.Linear(c2 * side * side, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, num_classes),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -104,16 +122,26 @@ class ResNetSmall(nn.Module):
     ``1/8``, which keeps early training stable with a high learning rate (Page, 2018).
     """
 
-    def __init__(self, num_classes: int = 10, widths: tuple[int, int, int, int] = (32, 64, 128, 256),
-                 in_channels: int = 3) -> None:
+    def __init__(
+        self,
+        num_classes: int = 10,
+        widths: tuple[int, int, int, int] = (32, 64, 128, 256),
+        in_channels: int = 3,
+    ) -> None:
         super().__init__()
         w0, w1, w2, w3 = widths
         self.net = nn.Sequential(
             conv_bn(in_channels, w0),
-            conv_bn(w0, w1), nn.MaxPool2d(2), Residual(w1),
-            conv_bn(w1, w2), nn.MaxPool2d(2),
-            conv_bn(w2, w3), nn.MaxPool2d(2), Residual(w3),
-            nn.AdaptiveMaxPool2d(1), nn.Flatten(),
+            conv_bn(w0, w1),
+            nn.MaxPool2d(2),
+            Residual(w1),
+            conv_bn(w1, w2),
+            nn.MaxPool2d(2),
+            conv_bn(w2, w3),
+            nn.MaxPool2d(2),
+            Residual(w3),
+            nn.AdaptiveMaxPool2d(1),
+            nn.Flatten(),
             nn.Linear(w3, num_classes, bias=False),
         )
         self.scale = 0.125
@@ -128,9 +156,13 @@ class DigitsCNN(nn.Module):
     def __init__(self, num_classes: int = 10, channels: int = 16) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(1, channels, kernel_size=3, padding=1), nn.ReLU(),
-            nn.Conv2d(channels, 2 * channels, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(2 * channels * 16, num_classes),
+            nn.Conv2d(1, channels, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(channels, 2 * channels, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(2 * channels * 16, num_classes),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -148,7 +180,9 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
 def build(arch: str, **kwargs: Any) -> nn.Module:
     """A fresh, randomly initialised model of architecture ``arch`` (a key of ARCHITECTURES)."""
     if arch not in ARCHITECTURES:
-        raise ValueError(f"arch={arch!r}: unknown architecture; expected one of {sorted(ARCHITECTURES)}")
+        raise ValueError(
+            f"arch={arch!r}: unknown architecture; expected one of {sorted(ARCHITECTURES)}"
+        )
     # JSON has lists where the constructors take tuples
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
     return ARCHITECTURES[arch](**kwargs)

@@ -35,7 +35,9 @@ def weights_path(name: str, *, root: str | Path | None = None) -> Path:
     return Path(WEIGHTS_DIR if root is None else root) / f"{name}.pt"
 
 
-def load_pretrained(name: str, *, map_location: str = "cpu", root: str | Path | None = None) -> nn.Module:
+def load_pretrained(
+    name: str, *, map_location: str = "cpu", root: str | Path | None = None
+) -> nn.Module:
     """The published model ``name``, hash-checked, in eval mode, sidecar in ``checkpoint_info``.
 
     ``root`` reads the files from another folder (a copy being checked, say).
@@ -55,5 +57,7 @@ def hub_model(arch: str, name: str, pretrained: bool, kwargs: dict[str, Any]) ->
     if not pretrained:
         return build(arch, **kwargs)
     if kwargs:
-        raise ValueError(f"pretrained=True builds the model the weights were trained as; drop {sorted(kwargs)}")
+        raise ValueError(
+            f"pretrained=True builds the model the weights were trained as; drop {sorted(kwargs)}"
+        )
     return load_pretrained(name)

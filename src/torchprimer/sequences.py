@@ -24,7 +24,9 @@ import torch
 __all__ = ["CharVocab", "mean_absolute_error", "random_chunks", "seasonal_naive", "sliding_windows"]
 
 
-def sliding_windows(series: torch.Tensor, window: int, horizon: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+def sliding_windows(
+    series: torch.Tensor, window: int, horizon: int = 1
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Every ``window`` consecutive values of a 1-D series, with the ``horizon`` values after them.
 
     Returns ``(inputs, targets)`` of shapes ``[N, window]`` and ``[N, horizon]`` where
@@ -57,7 +59,9 @@ def seasonal_naive(history: torch.Tensor, season: int, horizon: int) -> torch.Te
     if season < 1 or horizon < 1:
         raise ValueError(f"season and horizon must be >= 1, got season={season}, horizon={horizon}")
     if history.numel() < season:
-        raise ValueError(f"history of length {history.numel()} is shorter than one season ({season})")
+        raise ValueError(
+            f"history of length {history.numel()} is shorter than one season ({season})"
+        )
     last = history[-season:]
     return last[torch.arange(horizon) % season]
 
@@ -65,7 +69,9 @@ def seasonal_naive(history: torch.Tensor, season: int, horizon: int) -> torch.Te
 def mean_absolute_error(prediction: torch.Tensor, target: torch.Tensor) -> float:
     """Mean of ``|prediction - target|``, in the units of the data, as a Python float."""
     if prediction.shape != target.shape:
-        raise ValueError(f"shapes differ: prediction {tuple(prediction.shape)}, target {tuple(target.shape)}")
+        raise ValueError(
+            f"shapes differ: prediction {tuple(prediction.shape)}, target {tuple(target.shape)}"
+        )
     return (prediction.double() - target.double()).abs().mean().item()
 
 

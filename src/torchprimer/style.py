@@ -25,7 +25,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["content_loss", "gram_matrix", "image_to_tensor", "style_loss", "tensor_to_image", "total_variation"]
+__all__ = [
+    "content_loss",
+    "gram_matrix",
+    "image_to_tensor",
+    "style_loss",
+    "tensor_to_image",
+    "total_variation",
+]
 
 
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:
@@ -45,19 +52,25 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean squared difference between feature maps: small when the layout matches."""
     if features.shape != target.shape:
-        raise ValueError(f"shapes differ: features {tuple(features.shape)}, target {tuple(target.shape)}")
+        raise ValueError(
+            f"shapes differ: features {tuple(features.shape)}, target {tuple(target.shape)}"
+        )
     return F.mse_loss(features, target)
 
 
-def style_loss(features: Sequence[torch.Tensor], target_grams: Sequence[torch.Tensor]) -> torch.Tensor:
+def style_loss(
+    features: Sequence[torch.Tensor], target_grams: Sequence[torch.Tensor]
+) -> torch.Tensor:
     """Sum over layers of the mean squared difference of Gram matrices.
 
     ``features`` are the image's maps at several layers, ``target_grams`` the style
     image's Gram matrices at the same layers (compute them once, outside the loop).
     """
     if len(features) != len(target_grams) or not features:
-        raise ValueError(f"need one target Gram matrix per layer, got {len(features)} layers "
-                         f"and {len(target_grams)} targets")
+        raise ValueError(
+            f"need one target Gram matrix per layer, got {len(features)} layers "
+            f"and {len(target_grams)} targets"
+        )
     return sum(F.mse_loss(gram_matrix(f), g) for f, g in zip(features, target_grams))
 
 
@@ -81,7 +94,9 @@ def image_to_tensor(image: np.ndarray, size: int | tuple[int, int] | None = None
     antialiasing so that downscaling does not alias fine texture.
     """
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"image must be an [H, W, 3] uint8 array, got {image.dtype} of shape {image.shape}")
+        raise ValueError(
+            f"image must be an [H, W, 3] uint8 array, got {image.dtype} of shape {image.shape}"
+        )
     x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).unsqueeze(0).float() / 255
     if size is None:
         return x
@@ -89,7 +104,9 @@ def image_to_tensor(image: np.ndarray, size: int | tuple[int, int] | None = None
         h, w = x.shape[-2:]
         scale = size / min(h, w)
         size = (round(h * scale), round(w * scale))
-    return F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False).clamp(0, 1)
+    return F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False).clamp(
+        0, 1
+    )
 
 
 def tensor_to_image(x: torch.Tensor) -> np.ndarray:

@@ -69,8 +69,9 @@ class _Tally:
         # Accuracy is only meaningful if every batch was a classification batch.
         self.classification = True
 
-    def add(self, loss: torch.Tensor, outputs: torch.Tensor, targets: torch.Tensor,
-            reduction: str) -> None:
+    def add(
+        self, loss: torch.Tensor, outputs: torch.Tensor, targets: torch.Tensor, reduction: str
+    ) -> None:
         n = _batch_size(targets)
         # .item() syncs with the device once per batch; that is the price of an exact
         # running total, and it keeps no graph alive.
@@ -78,19 +79,27 @@ class _Tally:
         self.loss_sum += value if reduction == "sum" else value * n
         self.samples += n
         self.batches += 1
-        if (self.classification and targets.dtype == torch.int64 and targets.ndim == 1
-                and outputs.ndim == 2 and outputs.shape[0] == n):
+        if (
+            self.classification
+            and targets.dtype == torch.int64
+            and targets.ndim == 1
+            and outputs.ndim == 2
+            and outputs.shape[0] == n
+        ):
             self.correct += int((outputs.detach().argmax(dim=1) == targets).sum().item())
         else:
             self.classification = False
 
     def result(self, where: str) -> EpochResult:
         if self.batches == 0 or self.samples == 0:
-            raise ValueError(f"{where}: the loader yielded no samples; "
-                             "check the dataset is not empty and drop_last with a small dataset")
+            raise ValueError(
+                f"{where}: the loader yielded no samples; "
+                "check the dataset is not empty and drop_last with a small dataset"
+            )
         accuracy = self.correct / self.samples if self.classification else None
-        return EpochResult(loss=self.loss_sum / self.samples, accuracy=accuracy,
-                           samples=self.samples)
+        return EpochResult(
+            loss=self.loss_sum / self.samples, accuracy=accuracy, samples=self.samples
+        )
 
 
 def _batch_size(targets: torch.Tensor) -> int:
@@ -101,9 +110,11 @@ def _batch_size(targets: torch.Tensor) -> int:
 
 def _split_batch(batch: Any, where: str) -> tuple[Any, torch.Tensor]:
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        raise ValueError(f"{where}: each batch must be a pair (inputs, targets); "
-                         f"got {type(batch).__name__}"
-                         + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else ""))
+        raise ValueError(
+            f"{where}: each batch must be a pair (inputs, targets); "
+            f"got {type(batch).__name__}"
+            + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else "")
+        )
     inputs, targets = batch
     if not isinstance(targets, torch.Tensor):
         raise ValueError(f"{where}: targets must be a tensor; got {type(targets).__name__}")
@@ -125,23 +136,31 @@ def _check_common(model: Any, loader: Any, loss_fn: Any, device: Any, where: str
     if not isinstance(model, nn.Module):
         raise ValueError(f"{where}: model must be a torch.nn.Module; got {type(model).__name__}")
     if not callable(loss_fn):
-        raise ValueError(f"{where}: loss_fn must be callable, e.g. nn.CrossEntropyLoss(); "
-                         f"got {type(loss_fn).__name__}")
+        raise ValueError(
+            f"{where}: loss_fn must be callable, e.g. nn.CrossEntropyLoss(); "
+            f"got {type(loss_fn).__name__}"
+        )
     if isinstance(loader, torch.Tensor) or not isinstance(loader, Iterable):
-        raise ValueError(f"{where}: loader must be an iterable of (inputs, targets) batches, "
-                         f"e.g. a DataLoader; got {type(loader).__name__}")
+        raise ValueError(
+            f"{where}: loader must be an iterable of (inputs, targets) batches, "
+            f"e.g. a DataLoader; got {type(loader).__name__}"
+        )
     if hasattr(loader, "__len__") and len(loader) == 0:
         raise ValueError(f"{where}: the loader is empty (len(loader) == 0)")
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError) as err:
-        raise ValueError(f"{where}: device {device!r} is not a device name like 'cpu' or 'cuda'") from err
+        raise ValueError(
+            f"{where}: device {device!r} is not a device name like 'cpu' or 'cuda'"
+        ) from err
     # The model is not moved for the caller: the optimizer was built on its parameters,
     # so it belongs on the device before the optimizer is made.
     for name, param in model.named_parameters():
         if param.device.type != dev.type:
-            raise ValueError(f"{where}: parameter {name!r} is on {param.device} but device={device!r}; "
-                             f"call model.to({device!r}) before building the optimizer")
+            raise ValueError(
+                f"{where}: parameter {name!r} is on {param.device} but device={device!r}; "
+                f"call model.to({device!r}) before building the optimizer"
+            )
         break
     return dev
 
@@ -150,7 +169,9 @@ def _autocast(dev: torch.device, dtype: torch.dtype | None) -> contextlib.Abstra
     if dtype is None:
         return contextlib.nullcontext()
     if not isinstance(dtype, torch.dtype):
-        raise ValueError(f"autocast_dtype must be a torch.dtype such as torch.bfloat16; got {dtype!r}")
+        raise ValueError(
+            f"autocast_dtype must be a torch.dtype such as torch.bfloat16; got {dtype!r}"
+        )
     return torch.autocast(device_type=dev.type, dtype=dtype)
 
 
@@ -161,8 +182,9 @@ def _reduction(loss_fn: Callable) -> str:
 def _check_loss(loss: Any, where: str) -> torch.Tensor:
     if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
         shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
-        raise ValueError(f"{where}: loss_fn must return a scalar tensor (reduction='mean' or 'sum'); "
-                         f"got {shape}")
+        raise ValueError(
+            f"{where}: loss_fn must return a scalar tensor (reduction='mean' or 'sum'); got {shape}"
+        )
     return loss
 
 
@@ -217,14 +239,21 @@ def train_one_epoch(
     """
     where = "train_one_epoch"
     dev = _check_common(model, loader, loss_fn, device, where)
-    if max_batches is not None and (isinstance(max_batches, bool) or not isinstance(max_batches, int)
-                                    or max_batches < 1):
-        raise ValueError(f"{where}: max_batches must be a positive int or None; got {max_batches!r}")
+    if max_batches is not None and (
+        isinstance(max_batches, bool) or not isinstance(max_batches, int) or max_batches < 1
+    ):
+        raise ValueError(
+            f"{where}: max_batches must be a positive int or None; got {max_batches!r}"
+        )
     if not (hasattr(optimizer, "zero_grad") and hasattr(optimizer, "step")):
-        raise ValueError(f"{where}: optimizer must have zero_grad() and step(), "
-                         f"e.g. torch.optim.SGD(model.parameters(), lr=0.1); got {type(optimizer).__name__}")
+        raise ValueError(
+            f"{where}: optimizer must have zero_grad() and step(), "
+            f"e.g. torch.optim.SGD(model.parameters(), lr=0.1); got {type(optimizer).__name__}"
+        )
     if scheduler is not None and not hasattr(scheduler, "step"):
-        raise ValueError(f"{where}: scheduler must have step() or be None; got {type(scheduler).__name__}")
+        raise ValueError(
+            f"{where}: scheduler must have step() or be None; got {type(scheduler).__name__}"
+        )
     _autocast(dev, autocast_dtype)  # validates the dtype before any work is done
     reduction = _reduction(loss_fn)
 

@@ -46,8 +46,10 @@ def check(paths: list[Path]) -> int:
             verdicts.append(f"- {err}")
         skipped = len(page.python_blocks) - len(page.runs(environ))
         status = "FAIL" if verdicts else "ok"
-        print(f"{status} {path.relative_to(ROOT)}: {len(page.runs(environ))} blocks ran, {skipped} skipped, "
-              f"{run.seconds:.1f} s")
+        print(
+            f"{status} {path.relative_to(ROOT)}: {len(page.runs(environ))} blocks ran, {skipped} skipped, "
+            f"{run.seconds:.1f} s"
+        )
         for line in verdicts:
             print(line)
         failed += bool(verdicts)
@@ -61,8 +63,14 @@ def fill(paths: list[Path]) -> int:
     for path in paths:
         text, run = fill_page(path)
         if run.error or run.ended_early:
-            why = run.ended_early or f"line {run.error['line']}: {run.error['type']}: {run.error['message']}"
-            print(f"{path.relative_to(ROOT)}: stopped early ({why}); outputs filled up to there", file=sys.stderr)
+            why = (
+                run.ended_early
+                or f"line {run.error['line']}: {run.error['type']}: {run.error['message']}"
+            )
+            print(
+                f"{path.relative_to(ROOT)}: stopped early ({why}); outputs filled up to there",
+                file=sys.stderr,
+            )
             status = 1
         if text != path.read_text(encoding="utf-8"):
             path.write_text(text, encoding="utf-8")
@@ -79,7 +87,9 @@ def fill(paths: list[Path]) -> int:
 def report() -> int:
     from primersite.pages import read_page
 
-    pages = sorted(p for p in DOCS.rglob("*.md") if not p.relative_to(DOCS).parts[0].startswith("_"))
+    pages = sorted(
+        p for p in DOCS.rglob("*.md") if not p.relative_to(DOCS).parts[0].startswith("_")
+    )
     run = skipped = 0
     reasons = []
     environ = dict(os.environ)
@@ -97,9 +107,14 @@ def report() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m primersite", description="Check, fill or count the site's pages.")
+    parser = argparse.ArgumentParser(
+        prog="python -m primersite", description="Check, fill or count the site's pages."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("check", "run pages once; print each verdict"), ("fill", "rewrite #> lines from a run")):
+    for name, text in (
+        ("check", "run pages once; print each verdict"),
+        ("fill", "rewrite #> lines from a run"),
+    ):
         sub.add_parser(name, help=text).add_argument("pages", nargs="+", type=Path)
     sub.add_parser("report", help="count pages, blocks run and skipped")
     args = parser.parse_args(argv)

@@ -21,9 +21,9 @@ import difflib
 import hashlib
 import io
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sybil import Document, Region, Sybil
@@ -46,13 +46,19 @@ def _python_note() -> str:
     import re
     import sys
 
-    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8") if (ROOT / "requirements.lock").is_file() else ""
+    lock = (
+        (ROOT / "requirements.lock").read_text(encoding="utf-8")
+        if (ROOT / "requirements.lock").is_file()
+        else ""
+    )
     pinned = re.search(r"^# Python (\d+\.\d+)\b", lock, re.M)
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
     if pinned is None or pinned.group(1) == here:
         return ""
-    return (f"\n(The site is verified with Python {pinned.group(1)}; this run uses Python {here}. "
-            "An output that differs between Python versions shows up here as a failure.)")
+    return (
+        f"\n(The site is verified with Python {pinned.group(1)}; this run uses Python {here}. "
+        "An output that differs between Python versions shows up here as a failure.)"
+    )
 
 
 def _norm(text: str) -> list[str]:
@@ -73,7 +79,9 @@ def _owners(block: Block) -> list[tuple[int, int, list[tuple[int, str]]]]:
     return stmts
 
 
-def check_block(path: Path, page: Page, block: Block, run: PageRun, environ: dict[str, str]) -> None:
+def check_block(
+    path: Path, page: Page, block: Block, run: PageRun, environ: dict[str, str]
+) -> None:
     """Raise CheckFailure unless every statement of ``block`` printed its ``#>`` lines."""
     __tracebackhide__ = True
     if block not in page.runs(environ):
@@ -83,15 +91,21 @@ def check_block(path: Path, page: Page, block: Block, run: PageRun, environ: dic
     for first, last, expected in _owners(block):
         where = expected[0][0] if expected else last
         if first not in got:
-            why = run.ended_early or (f"line {run.error['line']} raised {run.error['type']}" if run.error else "")
+            why = run.ended_early or (
+                f"line {run.error['line']} raised {run.error['type']}" if run.error else ""
+            )
             raise CheckFailure(f"{path}:{first}: never ran: the page stopped earlier ({why})")
         if run.error and run.error["line"] == first:
             raise CheckFailure(f"{path}:{first}: {run.error['traceback'].rstrip()}")
         want = [t for _, t in expected]
         printed = _norm(got[first].output)
         if _norm("\n".join(want)) != printed:
-            diff = "\n".join(difflib.unified_diff(want, printed, "page (#> lines)", "printed", lineterm=""))
-            raise CheckFailure(f"{path}:{where}: output of the statement at line {first} differs from the page\n{diff}")
+            diff = "\n".join(
+                difflib.unified_diff(want, printed, "page (#> lines)", "printed", lineterm="")
+            )
+            raise CheckFailure(
+                f"{path}:{where}: output of the statement at line {first} differs from the page\n{diff}"
+            )
 
 
 def check_script(path: Path, page: Page, run: PageRun, environ: dict[str, str]) -> None:
@@ -101,13 +115,22 @@ def check_script(path: Path, page: Page, run: PageRun, environ: dict[str, str]) 
 
     where = f"{path} as a script (fresh process, empty folder)"
     if run.error:
-        raise CheckFailure(f"{where}: line {run.error['line']} raised\n{run.error['traceback'].rstrip()}")
+        raise CheckFailure(
+            f"{where}: line {run.error['line']} raised\n{run.error['traceback'].rstrip()}"
+        )
     if run.ended_early:
         raise CheckFailure(f"{where}: {run.ended_early}\n{run.stderr[-3000:]}")
     expected = page_script(page, environ)[1]
     if run.stdout != expected:
-        diff = "\n".join(difflib.unified_diff(expected.splitlines(), run.stdout.splitlines(),
-                                              "page (#> lines)", "script stdout", lineterm=""))
+        diff = "\n".join(
+            difflib.unified_diff(
+                expected.splitlines(),
+                run.stdout.splitlines(),
+                "page (#> lines)",
+                "script stdout",
+                lineterm="",
+            )
+        )
         raise CheckFailure(f"{where}: its output differs from the page\n{diff}")
     if run.writes:
         raise CheckFailure(f"{where}: wrote outside its folder: {', '.join(run.writes[:5])}")
@@ -116,9 +139,11 @@ def check_script(path: Path, page: Page, run: PageRun, environ: dict[str, str]) 
         if "/" not in name and committed.is_file() and name.endswith((".png", ".jpg", ".svg")):
             difference = compare_figure(committed, data)
             if difference:
-                raise CheckFailure(f"{where}: the committed {committed.name} is not what the page draws: {difference} "
-                                   f"(python -m primersite fill {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
-                                   "rewrites it)")
+                raise CheckFailure(
+                    f"{where}: the committed {committed.name} is not what the page draws: {difference} "
+                    f"(python -m primersite fill {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} "
+                    "rewrites it)"
+                )
 
 
 # --- one run per page, shared by its items ------------------------------------------------
@@ -128,7 +153,9 @@ _ZYGOTE: list[Zygote] = []
 
 
 def environ_key(environ: dict[str, str], page: Page) -> str:
-    return repr(sorted((b.needs_env, environ.get(b.needs_env)) for b in page.python_blocks if b.needs_env))
+    return repr(
+        sorted((b.needs_env, environ.get(b.needs_env)) for b in page.python_blocks if b.needs_env)
+    )
 
 
 def page_run(path: Path, page: Page, environ: dict[str, str]) -> PageRun:
@@ -137,7 +164,9 @@ def page_run(path: Path, page: Page, environ: dict[str, str]) -> PageRun:
     if key not in _RUNS:
         if not _ZYGOTE and os.environ.get("PRIMERSITE_NO_ZYGOTE") != "1":
             _ZYGOTE.append(Zygote())
-        _RUNS[key] = run_page(page, path.stem, environ=environ, zygote=_ZYGOTE[0] if _ZYGOTE else None)
+        _RUNS[key] = run_page(
+            page, path.stem, environ=environ, zygote=_ZYGOTE[0] if _ZYGOTE else None
+        )
     return _RUNS[key]
 
 
@@ -204,9 +233,9 @@ def fill(path: Path, environ: dict[str, str] | None = None) -> tuple[str, PageRu
         for n, line in enumerate(b.source.splitlines(), start=1):
             out.write((b.indent + line if line.strip() else "") + "\n")
             printed = after.get(b.line + n)
-            for t in (printed.splitlines() if printed else []):
+            for t in printed.splitlines() if printed else []:
                 out.write(b.indent + (f"#> {t}" if t.strip() else "#>").rstrip() + "\n")
-        pieces += [stripped[cursor:b.body_start], out.getvalue()]
+        pieces += [stripped[cursor : b.body_start], out.getvalue()]
         cursor = b.body_end
     pieces.append(stripped[cursor:])
     return "".join(pieces), run
@@ -218,9 +247,11 @@ def _strip_outputs(text: str) -> str:
     for b in page.python_blocks:
         if b.snippets:
             continue  # an included file is filled where it lives
-        body = text[b.body_start:b.body_end]
-        kept = "".join(ln for ln in body.splitlines(keepends=True) if not ln.strip().startswith("#>"))
-        pieces += [text[cursor:b.body_start], kept]
+        body = text[b.body_start : b.body_end]
+        kept = "".join(
+            ln for ln in body.splitlines(keepends=True) if not ln.strip().startswith("#>")
+        )
+        pieces += [text[cursor : b.body_start], kept]
         cursor = b.body_end
     pieces.append(text[cursor:])
     return "".join(pieces)

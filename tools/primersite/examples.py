@@ -49,23 +49,39 @@ def read_example(path: str | os.PathLike[str]) -> Example:
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                if isinstance(target, ast.Name) and target.id in DECLARATIONS and node.value is not None:
+                if (
+                    isinstance(target, ast.Name)
+                    and target.id in DECLARATIONS
+                    and node.value is not None
+                ):
                     try:
                         values[target.id] = ast.literal_eval(node.value)
                     except ValueError:
-                        raise ValueError(f"{path}:{node.lineno}: {target.id} must be a literal") from None
+                        raise ValueError(
+                            f"{path}:{node.lineno}: {target.id} must be a literal"
+                        ) from None
     for key in ("RENDER_ARGS", "GPU_RENDER_ARGS"):
         value = values[key]
-        if value is not None and not (isinstance(value, list) and all(isinstance(a, str) for a in value)):
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(a, str) for a in value)
+        ):
             raise ValueError(f"{path}: {key} must be a list of strings, got {value!r}")
     if values["EXAMPLE_DATA"] not in (None, "cifar10"):
-        raise ValueError(f"{path}: EXAMPLE_DATA must be None or 'cifar10', got {values['EXAMPLE_DATA']!r}")
-    return Example(path.stem, path, values["RENDER_ARGS"], values["GPU_RENDER_ARGS"], values["EXAMPLE_DATA"])
+        raise ValueError(
+            f"{path}: EXAMPLE_DATA must be None or 'cifar10', got {values['EXAMPLE_DATA']!r}"
+        )
+    return Example(
+        path.stem, path, values["RENDER_ARGS"], values["GPU_RENDER_ARGS"], values["EXAMPLE_DATA"]
+    )
 
 
 def discover(examples_dir: str | os.PathLike[str] = EXAMPLES_DIR) -> list[Example]:
     """Every ``examples/*.py`` (names starting with ``_`` are helpers, not examples), sorted."""
-    return [read_example(p) for p in sorted(Path(examples_dir).glob("*.py")) if not p.name.startswith("_")]
+    return [
+        read_example(p)
+        for p in sorted(Path(examples_dir).glob("*.py"))
+        if not p.name.startswith("_")
+    ]
 
 
 def script_notebook(source: str | os.PathLike[str]):

@@ -25,11 +25,23 @@ from primersite.pages import Page, lex
 
 log = logging.getLogger("mkdocs.plugins.primersite")
 LOCK = ROOT / "requirements.lock"
-VERDICTS = {"holds": "Holds", "caveat": "Holds, with a caveat", "wrong": "Wrong", "outdated": "Outdated"}
-CLAIM = re.compile(r'^(?P<indent>[ \t]*)!!! claim(?: (?P<verdict>[\w-]+))?(?: +"(?P<title>.*)")?[ \t]*$', re.M)
+VERDICTS = {
+    "holds": "Holds",
+    "caveat": "Holds, with a caveat",
+    "wrong": "Wrong",
+    "outdated": "Outdated",
+}
+CLAIM = re.compile(
+    r'^(?P<indent>[ \t]*)!!! claim(?: (?P<verdict>[\w-]+))?(?: +"(?P<title>.*)")?[ \t]*$', re.M
+)
 SKIP_LINE = re.compile(r"^(?P<indent>[ \t]*)<!--\s*skip:.*?-->[ \t]*$", re.M)
 #: import name -> what to pip install, for the names that differ
-PIP_NAMES = {"sklearn": "scikit-learn", "skimage": "scikit-image", "PIL": "pillow", "yaml": "PyYAML"}
+PIP_NAMES = {
+    "sklearn": "scikit-learn",
+    "skimage": "scikit-image",
+    "PIL": "pillow",
+    "yaml": "PyYAML",
+}
 STDLIB_EXTRA = {"__future__"}
 
 _CLAIMS: list[dict] = []
@@ -51,17 +63,23 @@ def banner(versions: dict[str, str], page: Page) -> str:
     python = page.python_blocks
     runs = [b for b in python if b.skip_reason is None]
     shell = [b for b in page.blocks if b.lang.lower() in {"bash", "sh", "shell", "console"}]
-    with_ = (f"torch {versions['torch']}, torchvision {versions['torchvision']} and "
-             f"Python {versions['python']} (CPU)")
+    with_ = (
+        f"torch {versions['torch']}, torchvision {versions['torchvision']} and "
+        f"Python {versions['python']} (CPU)"
+    )
     if not python:
         text = f"This page has no Python code to run. Its site was built with {with_}."
     elif len(runs) == len(python):
-        text = (f"All {len(python)} code blocks on this page ran, top to bottom as one script, and printed "
-                f"what they show, with {with_}.")
+        text = (
+            f"All {len(python)} code blocks on this page ran, top to bottom as one script, and printed "
+            f"what they show, with {with_}."
+        )
     else:
-        text = (f"{len(runs)} of the {len(python)} code blocks on this page ran, top to bottom as one script, "
-                f"and printed what they show, with {with_}. The other {len(python) - len(runs)} did not run "
-                "when the page was checked; each says why where it stands.")
+        text = (
+            f"{len(runs)} of the {len(python)} code blocks on this page ran, top to bottom as one script, "
+            f"and printed what they show, with {with_}. The other {len(python) - len(runs)} did not run "
+            "when the page was checked; each says why where it stands."
+        )
     if shell:
         text += f" The {len(shell)} shell block{'s' if len(shell) > 1 else ''} show{'' if len(shell) > 1 else 's'} commands to type; they are not run."
     return f'!!! success "Verified"\n    {text} [How pages are verified](/about/verified/)\n'
@@ -101,9 +119,11 @@ def install_note(page: Page, src_uri: str) -> str:
     text = f"To run this page's code you need {', '.join(f'`{p}`' for p in packages)}"
     if "torchprimer" in packages:
         wheel = _relative(src_uri, f"downloads/{wheel_name()}")
-        text += (f". `torchprimer` is this site's own small package (models, data helpers and the weights it "
-                 f"publishes): download [{wheel_name()}]({wheel}) and `pip install {wheel_name()}`, "
-                 "which brings torch and torchvision with it")
+        text += (
+            f". `torchprimer` is this site's own small package (models, data helpers and the weights it "
+            f"publishes): download [{wheel_name()}]({wheel}) and `pip install {wheel_name()}`, "
+            "which brings torch and torchvision with it"
+        )
         if plain:
             text += f"; the rest with `{command}`"
     else:
@@ -120,8 +140,10 @@ def wheel_name() -> str:
 
 def downloads(src_uri: str) -> str:
     stem = Path(src_uri).stem
-    return (f"Run it yourself: [{stem}.py]({stem}.py) (the page as a script) · "
-            f"[{stem}.ipynb]({stem}.ipynb) (as a notebook)\n")
+    return (
+        f"Run it yourself: [{stem}.py]({stem}.py) (the page as a script) · "
+        f"[{stem}.ipynb]({stem}.ipynb) (as a notebook)\n"
+    )
 
 
 def builds_on(page: Page, src_uri: str, files) -> str:
@@ -147,27 +169,36 @@ def _title(file) -> str:
 
 def claims(markdown: str, src_uri: str) -> str:
     """``!!! claim <verdict> "..."`` as a reader sees it, with an anchor the claims page links to."""
+
     def rewrite(m: re.Match) -> str:
         verdict, title, indent = m["verdict"], (m["title"] or "").strip(), m["indent"]
         if verdict not in VERDICTS or not title:
-            raise ValueError(f"{src_uri}: a claim needs a verdict ({', '.join(VERDICTS)}) and a statement: "
-                             f"{m.group(0).strip()!r}")
+            raise ValueError(
+                f"{src_uri}: a claim needs a verdict ({', '.join(VERDICTS)}) and a statement: "
+                f"{m.group(0).strip()!r}"
+            )
         anchor = "claim-" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60]
-        return (f'{indent}<a id="{anchor}"></a>\n\n'
-                f'{indent}!!! claim claim-{verdict} "You may read: “{title}”"\n'
-                f'{indent}    **Verdict: {VERDICTS[verdict].lower()}.**\n{indent}    \n')
+        return (
+            f'{indent}<a id="{anchor}"></a>\n\n'
+            f'{indent}!!! claim claim-{verdict} "You may read: “{title}”"\n'
+            f"{indent}    **Verdict: {VERDICTS[verdict].lower()}.**\n{indent}    \n"
+        )
 
     return CLAIM.sub(rewrite, markdown)
 
 
 def skip_notes(markdown: str) -> str:
     """Each skip directive becomes a visible note, so the reader sees which block did not run and why."""
+
     def note(m: re.Match) -> str:
         d = lex(m.group(0).strip()).directives
         if not d or d[0].reason is None:
             return m.group(0)
-        when = (f"Runs only where `${d[0].env}` is set; otherwise skipped: " if d[0].env else
-                "Not run when this page was checked: ")
+        when = (
+            f"Runs only where `${d[0].env}` is set; otherwise skipped: "
+            if d[0].env
+            else "Not run when this page was checked: "
+        )
         return f'{m["indent"]}<p class="skip-note" markdown>{when}{d[0].reason}.</p>\n'
 
     return SKIP_LINE.sub(note, markdown)
@@ -175,27 +206,37 @@ def skip_notes(markdown: str) -> str:
 
 # --- the hooks ----------------------------------------------------------------------------
 
+
 def on_files(files, config):
     from mkdocs.structure.files import File
 
     _PAGES.clear()
     for file in files.documentation_pages():
         if file.src_uri.endswith(".md"):
-            _PAGES[file.src_uri] = lex(Path(file.abs_src_path).read_text(encoding="utf-8"), snippet_base=ROOT)
+            _PAGES[file.src_uri] = lex(
+                Path(file.abs_src_path).read_text(encoding="utf-8"), snippet_base=ROOT
+            )
     from primersite.downloads import page_notebook, page_script_text
 
     for src_uri, page in _PAGES.items():
         if page.python_blocks:
             stem = src_uri[:-3]
-            files.append(File.generated(config, f"{stem}.py", content=page_script_text(page, src_uri)))
-            files.append(File.generated(config, f"{stem}.ipynb", content=page_notebook(page, src_uri)))
+            files.append(
+                File.generated(config, f"{stem}.py", content=page_script_text(page, src_uri))
+            )
+            files.append(
+                File.generated(config, f"{stem}.ipynb", content=page_notebook(page, src_uri))
+            )
     for script in sorted((ROOT / "examples").glob("*.py")):
         if not script.name.startswith("_"):
-            files.append(File.generated(config, f"examples/{script.name}", abs_src_path=str(script)))
+            files.append(
+                File.generated(config, f"examples/{script.name}", abs_src_path=str(script))
+            )
     files.append(File.generated(config, f"downloads/{wheel_name()}", abs_src_path=str(_wheel())))
     _CLAIMS[:] = [
         {"page": uri, "verdict": m["verdict"], "title": (m["title"] or "").strip()}
-        for uri, page in _PAGES.items() for m in CLAIM.finditer(page.text)
+        for uri, page in _PAGES.items()
+        for m in CLAIM.finditer(page.text)
     ]
     return files
 
@@ -215,10 +256,27 @@ def _wheel() -> Path:
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--disable-pip-version-check", "-w", str(out), str(source)], check=True,
-                   capture_output=True, timeout=300)
+    shutil.copytree(
+        ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "-w",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return out / wheel_name()
 
 
@@ -232,15 +290,22 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     if src_uri == "about/claims.md":
         markdown = markdown.replace("<!-- claims -->", claims_table())
     markdown = skip_notes(claims(markdown, src_uri))
-    header = [banner(lock_versions(), info).replace("/about/verified/", _relative(src_uri, "about/verified.md"))]
-    for part in (builds_on(info, src_uri, files), install_note(info, src_uri),
-                 downloads(src_uri) if info.python_blocks else ""):
+    header = [
+        banner(lock_versions(), info).replace(
+            "/about/verified/", _relative(src_uri, "about/verified.md")
+        )
+    ]
+    for part in (
+        builds_on(info, src_uri, files),
+        install_note(info, src_uri),
+        downloads(src_uri) if info.python_blocks else "",
+    ):
         if part:
             header.append(part)
     lines = markdown.split("\n")
     for i, line in enumerate(lines):
         if line.startswith("# "):
-            return "\n".join(lines[: i + 1] + [""] + "\n".join(header).split("\n") + lines[i + 1:])
+            return "\n".join(lines[: i + 1] + [""] + "\n".join(header).split("\n") + lines[i + 1 :])
     return "\n".join(header) + "\n" + markdown
 
 
@@ -248,7 +313,7 @@ def learning_path(config, files) -> str:
     """The nav as a reading order: each section, its pages in order, each with its description."""
     out = []
     for section in config["nav"] or []:
-        (name, entries), = section.items()
+        ((name, entries),) = section.items()
         if not isinstance(entries, list):
             continue
         out.append(f"**{name}**\n")
@@ -260,7 +325,11 @@ def learning_path(config, files) -> str:
             page = _PAGES.get(target)
             n += 1
             description = (page.meta.get("description") if page else None) or ""
-            label = title or (_title(files.get_file_from_path(target)) if files.get_file_from_path(target) else target)
+            label = title or (
+                _title(files.get_file_from_path(target))
+                if files.get_file_from_path(target)
+                else target
+            )
             out.append(f"{n}. [{label}]({target})" + (f": {description}" if description else ""))
         out.append("")
     return "\n".join(out)
@@ -270,15 +339,19 @@ def claims_table() -> str:
     """Every claim on the site, by verdict, each linking to where it is checked."""
     if not _CLAIMS:
         return "No page states a claim yet."
-    counts = ", ".join(f"{sum(c['verdict'] == v for c in _CLAIMS)} {label.lower()}"
-                       for v, label in VERDICTS.items())
+    counts = ", ".join(
+        f"{sum(c['verdict'] == v for c in _CLAIMS)} {label.lower()}"
+        for v, label in VERDICTS.items()
+    )
     rows = ["| Verdict | You may read | Checked on |", "| --- | --- | --- |"]
     for verdict in VERDICTS:
         for c in sorted((c for c in _CLAIMS if c["verdict"] == verdict), key=lambda c: c["page"]):
             anchor = "claim-" + re.sub(r"[^a-z0-9]+", "-", c["title"].lower()).strip("-")[:60]
             title = _title_of(c["page"])
-            rows.append(f"| {VERDICTS[verdict]} | “{c['title'].replace('|', '&#124;')}” | "
-                        f"[{title}](../{c['page']}#{anchor}) |")
+            rows.append(
+                f"| {VERDICTS[verdict]} | “{c['title'].replace('|', '&#124;')}” | "
+                f"[{title}](../{c['page']}#{anchor}) |"
+            )
     return f"{len(_CLAIMS)} claims: {counts}.\n\n" + "\n".join(rows) + "\n"
 
 

@@ -23,11 +23,15 @@ def _kernelspec_dir(tmp: Path) -> Path:
     kernels = tmp / "kernels"
     spec = kernels / KERNEL_NAME
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": f"Python {sys.version_info.major}.{sys.version_info.minor} (primersite render)",
-        "language": "python",
-    }))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": f"Python {sys.version_info.major}.{sys.version_info.minor} (primersite render)",
+                "language": "python",
+            }
+        )
+    )
     return kernels
 
 
@@ -92,9 +96,15 @@ def _one_line(err: BaseException, notebook) -> str:
     if ename == "SystemExit":
         for cell in notebook.cells:
             if any(o.output_type == "error" for o in cell.get("outputs", [])):
-                stderr = "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr")
+                stderr = "".join(
+                    o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"
+                )
                 # IPython adds its own "To exit: use 'exit'..." notice after a SystemExit
-                lines = [line for line in stderr.splitlines() if line.strip() and "To exit: use" not in line]
+                lines = [
+                    line
+                    for line in stderr.splitlines()
+                    if line.strip() and "To exit: use" not in line
+                ]
                 if lines:
                     return f"{lines[-1]} (SystemExit: {evalue})"
     if ename:
@@ -118,11 +128,19 @@ def execute(source: str, target: str, cwd: str, cell_timeout: int) -> int:
     with tempfile.TemporaryDirectory(prefix="primersite-kernel-") as tmp:
         specs = KernelSpecManager(kernel_dirs=[str(_kernelspec_dir(Path(tmp)))])
         # ipc: the kernel talks over local sockets in tmp, not TCP ports
-        manager = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs, transport="ipc",
-                                     connection_file=str(Path(tmp) / "kernel.json"))
+        manager = AsyncKernelManager(
+            kernel_name=KERNEL_NAME,
+            kernel_spec_manager=specs,
+            transport="ipc",
+            connection_file=str(Path(tmp) / "kernel.json"),
+        )
         client = NotebookClient(
-            notebook, km=manager, kernel_name=KERNEL_NAME, timeout=cell_timeout or None,
-            record_timing=False, resources={"metadata": {"path": cwd}},
+            notebook,
+            km=manager,
+            kernel_name=KERNEL_NAME,
+            timeout=cell_timeout or None,
+            record_timing=False,
+            resources={"metadata": {"path": cwd}},
         )
         try:
             client.execute()
@@ -132,8 +150,6 @@ def execute(source: str, target: str, cwd: str, cell_timeout: int) -> int:
             return 3
     nbformat.write(notebook, target)
     return 0
-
-
 
 
 if __name__ == "__main__":

@@ -27,14 +27,39 @@ RUNNABLE = {"python", "py", "python3", "py3"}
 OUTPUT_MARK = "#>"
 FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)$")
 SKIP_ANY = re.compile(r"<!--\s*skip\b(?P<rest>.*?)-->", re.S)
-SKIP_GOOD = re.compile(r'^:\s*next\s+(?:if-missing\s+(?P<env>[A-Z][A-Z0-9_]*)\s+)?"(?P<reason>[^"\n]*\S[^"\n]*)"\s*$')
+SKIP_GOOD = re.compile(
+    r'^:\s*next\s+(?:if-missing\s+(?P<env>[A-Z][A-Z0-9_]*)\s+)?"(?P<reason>[^"\n]*\S[^"\n]*)"\s*$'
+)
 COMMENT = re.compile(r"<!--.*?-->", re.S)
-SNIPPET = re.compile(r'^(?P<indent>[ \t]*)(?P<escape>;?)--8<--[ \t]+(?P<quote>["\'])(?P<target>[^"\']+)(?P=quote)[ \t]*$')
+SNIPPET = re.compile(
+    r'^(?P<indent>[ \t]*)(?P<escape>;?)--8<--[ \t]+(?P<quote>["\'])(?P<target>[^"\']+)(?P=quote)[ \t]*$'
+)
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)---[ \t]*\n", re.S)
 #: Words a shell block may start a line with: shell blocks list commands and never show output.
 SHELL_COMMANDS = {
-    "python", "python3", "pip", "pip3", "uv", "source", "torchrun", "tensorboard", "git", "make", "mkdir",
-    "tar", "export", "cd", "nvidia-smi", "set", "jupyter", "conda", "mkdocs", "pytest", "curl", "ls", "cp",
+    "python",
+    "python3",
+    "pip",
+    "pip3",
+    "uv",
+    "source",
+    "torchrun",
+    "tensorboard",
+    "git",
+    "make",
+    "mkdir",
+    "tar",
+    "export",
+    "cd",
+    "nvidia-smi",
+    "set",
+    "jupyter",
+    "conda",
+    "mkdocs",
+    "pytest",
+    "curl",
+    "ls",
+    "cp",
 }
 
 
@@ -85,8 +110,11 @@ class Page:
 
     def runs(self, environ: dict[str, str]) -> list[Block]:
         """The python blocks that run where ``environ`` is the environment, in page order."""
-        return [b for b in self.python_blocks if b.skip_reason is None
-                or (b.needs_env is not None and environ.get(b.needs_env))]
+        return [
+            b
+            for b in self.python_blocks
+            if b.skip_reason is None or (b.needs_env is not None and environ.get(b.needs_env))
+        ]
 
 
 def fence_lang(info: str) -> str:
@@ -125,7 +153,7 @@ def expand_snippets(body: str, base: Path, errors: list[str], where: str) -> tup
         text = path.read_text(encoding="utf-8").splitlines(keepends=True)
         if lines:
             first, _, last = lines.partition(":")
-            text = text[int(first or 1) - 1: int(last) if last else None]
+            text = text[int(first or 1) - 1 : int(last) if last else None]
         out += [m["indent"] + t if t.strip() else t for t in text]
         if out and not out[-1].endswith("\n"):
             out[-1] += "\n"
@@ -159,25 +187,44 @@ def lex(text: str, *, snippet_base: Path | None = None) -> Page:
         j = i + 1
         while j < len(lines) and not close.match(lines[j].rstrip("\n")):
             j += 1
-        body = "".join(_dedent(ln, indent) for ln in lines[i + 1: j])
+        body = "".join(_dedent(ln, indent) for ln in lines[i + 1 : j])
         used: list[str] = []
         if snippet_base is not None and "--8<--" in body:
             body, used = expand_snippets(body, snippet_base, page.errors, f"line {i + 1}")
-        page.blocks.append(Block(offsets[i], offsets[min(j + 1, len(lines))], i + 1, fence_lang(info), info, body,
-                                 indent, offsets[i + 1], offsets[j], snippets=used))
+        page.blocks.append(
+            Block(
+                offsets[i],
+                offsets[min(j + 1, len(lines))],
+                i + 1,
+                fence_lang(info),
+                info,
+                body,
+                indent,
+                offsets[i + 1],
+                offsets[j],
+                snippets=used,
+            )
+        )
         i = j + 1
     inside = [(b.start, b.end) for b in page.blocks]
     for m in SKIP_ANY.finditer(text):
         if any(s <= m.start() < e for s, e in inside):
             continue  # a skip shown inside a code block is an example, not a directive
         good = SKIP_GOOD.match(m["rest"].strip())
-        page.directives.append(Directive(m.start(), m.end(), text.count("\n", 0, m.start()) + 1,
-                                         good["reason"] if good else None, good["env"] if good else None,
-                                         m.group(0)))
+        page.directives.append(
+            Directive(
+                m.start(),
+                m.end(),
+                text.count("\n", 0, m.start()) + 1,
+                good["reason"] if good else None,
+                good["env"] if good else None,
+                m.group(0),
+            )
+        )
     for d in page.directives:
         nxt = next((b for b in page.blocks if b.start > d.end), None)
         if d.reason is not None and nxt is not None and nxt.python:
-            between = text[d.end: nxt.start]
+            between = text[d.end : nxt.start]
             if not between.strip() or between.strip().startswith("==="):
                 nxt.skip_reason, nxt.needs_env = d.reason, d.env
                 d.applied = True
@@ -195,7 +242,7 @@ def expected_lines(source: str) -> list[tuple[int, str]]:
     for n, ln in enumerate(source.splitlines(), start=1):
         s = ln.strip()
         if s.startswith(OUTPUT_MARK):
-            t = s[len(OUTPUT_MARK):]
+            t = s[len(OUTPUT_MARK) :]
             out.append((n, t[1:] if t.startswith(" ") else t))
     return out
 
@@ -219,8 +266,18 @@ def _python_highlighted(lang: str) -> bool:
     except ClassNotFound:
         return False
     names = {c.__name__ for c in type(lexer).__mro__}
-    return bool(names & {"PythonLexer", "Python2Lexer", "PythonConsoleLexer", "PythonTracebackLexer",
-                         "Python2TracebackLexer", "CythonLexer", "NumPyLexer"})
+    return bool(
+        names
+        & {
+            "PythonLexer",
+            "Python2Lexer",
+            "PythonConsoleLexer",
+            "PythonTracebackLexer",
+            "Python2TracebackLexer",
+            "CythonLexer",
+            "NumPyLexer",
+        }
+    )
 
 
 def _shell_line_problem(line: str) -> str | None:
@@ -233,7 +290,11 @@ def _shell_line_problem(line: str) -> str | None:
     if not words or words[0] in {"&&", "||", "|"}:
         return None
     command = words[0].rsplit("/", 1)[-1]
-    return None if command in SHELL_COMMANDS else f"{words[0]!r} is not a command this site's shell blocks use"
+    return (
+        None
+        if command in SHELL_COMMANDS
+        else f"{words[0]!r} is not a command this site's shell blocks use"
+    )
 
 
 def problems(page: Page) -> list[str]:
@@ -242,7 +303,9 @@ def problems(page: Page) -> list[str]:
     for m in COMMENT.finditer(page.text):
         for b in page.blocks:
             if m.start() < b.start < m.end():
-                found.append(f"line {b.line}: a code fence inside an HTML comment (it runs but no reader sees it)")
+                found.append(
+                    f"line {b.line}: a code fence inside an HTML comment (it runs but no reader sees it)"
+                )
     for b in page.blocks:
         if b.python:
             continue
@@ -251,28 +314,40 @@ def problems(page: Page) -> list[str]:
             found.append(f"{where}: ```{b.lang} is shown as Python but is not run; write ```python")
         elif OUTPUT_MARK in b.source or "print(" in b.source:
             if b.lang.lower() not in {"markdown", "md"} or OUTPUT_MARK in b.source:
-                found.append(f"{where}: a ```{b.lang or '(no language)'} block with '#>' or 'print(' is not run, "
-                             "so its output is unchecked; make it a ```python block")
+                found.append(
+                    f"{where}: a ```{b.lang or '(no language)'} block with '#>' or 'print(' is not run, "
+                    "so its output is unchecked; make it a ```python block"
+                )
         if b.lang.lower() in {"bash", "sh", "shell", "console", "zsh"}:
             joined = re.sub(r"\\\n", " ", b.source)
             for n, line in enumerate(joined.splitlines(), start=1):
                 problem = line.strip() and _shell_line_problem(line.strip())
                 if problem:
-                    found.append(f"{where}: shell block line {n}: {problem}; shell blocks show commands, never output")
+                    found.append(
+                        f"{where}: shell block line {n}: {problem}; shell blocks show commands, never output"
+                    )
     for d in page.directives:
         if d.reason is None:
-            found.append(f"line {d.line}: {d.text!r} is not allowed: write <!-- skip: next \"why it cannot run\" --> "
-                         "(a bare skip would pass while nothing ran)")
+            found.append(
+                f'line {d.line}: {d.text!r} is not allowed: write <!-- skip: next "why it cannot run" --> '
+                "(a bare skip would pass while nothing ran)"
+            )
         elif not d.applied:
             found.append(f"line {d.line}: {d.text!r} is not followed by a python block")
     for b in page.blocks:
         if b.python and re.search(r"^\s*>>>", b.source, re.M):
-            found.append(f"line {b.line}: '>>>' prompts are not allowed; write plain Python with the output as "
-                         "'#>' lines (the copy button would copy the prompts)")
+            found.append(
+                f"line {b.line}: '>>>' prompts are not allowed; write plain Python with the output as "
+                "'#>' lines (the copy button would copy the prompts)"
+            )
     text_outside = page.text
     for b in reversed(page.blocks):
-        text_outside = text_outside[:b.start] + text_outside[b.end:]
-    if any(SNIPPET.match(ln) and not SNIPPET.match(ln)["escape"] for ln in text_outside.splitlines()):
-        found.append("a --8<-- snippet outside a code block: its blocks would not be checked; "
-                     "include code inside a ```python fence")
+        text_outside = text_outside[: b.start] + text_outside[b.end :]
+    if any(
+        SNIPPET.match(ln) and not SNIPPET.match(ln)["escape"] for ln in text_outside.splitlines()
+    ):
+        found.append(
+            "a --8<-- snippet outside a code block: its blocks would not be checked; "
+            "include code inside a ```python fence"
+        )
     return found

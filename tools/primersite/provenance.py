@@ -46,8 +46,13 @@ INPUT_PREFIXES = ("src/", "examples/", "hubconf.py")
 def git_commit(root: str | os.PathLike[str] = ROOT) -> str:
     """The checkout's commit (12 hex digits) from git, or ``$TORCHPRIMER_GIT_COMMIT`` where there is no git."""
     try:
-        return subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True,
-                              text=True, check=True, timeout=30).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return os.environ.get(COMMIT_ENV, "unknown (no git repository)")
 
@@ -55,8 +60,13 @@ def git_commit(root: str | os.PathLike[str] = ROOT) -> str:
 def uncommitted(root: str | os.PathLike[str] = ROOT) -> list[str]:
     """Files of the checkout that differ from its commit (renders refuse to run on them), outputs excepted."""
     try:
-        lines = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all"],
-                               capture_output=True, text=True, check=True, timeout=60).stdout.splitlines()
+        lines = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.splitlines()
     except (OSError, subprocess.SubprocessError):
         return []  # no git (a copy on a GPU machine): the recorded input hashes still bind the render
     paths = [line[3:].split(" -> ")[-1] for line in lines]
@@ -101,7 +111,7 @@ def collect(wall_s: float, argv: list[str] | None, script: str, opened: set[str]
         "torchvision": torchvision.__version__,
         "cuda": torch.version.cuda,
         "python": platform.python_version(),
-        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "wall_s": round(float(wall_s), 2),
         "commit": git_commit(),
         "argv": list(argv or []),
@@ -128,7 +138,10 @@ def stamp_markdown(stamp: dict[str, Any], name: str) -> str:
         cuda = f"not used: no GPU{built}"
     args = " ".join(stamp["argv"]) or "(none)"
     rows = [
-        ("device", stamp["device"] if stamp["gpu"] is None else f"{stamp['device']} (CPU: {stamp['cpu']})"),
+        (
+            "device",
+            stamp["device"] if stamp["gpu"] is None else f"{stamp['device']} (CPU: {stamp['cpu']})",
+        ),
         ("torch", stamp["torch"]),
         ("torchvision", stamp["torchvision"]),
         ("CUDA", cuda),
@@ -151,8 +164,14 @@ def stamp_markdown(stamp: dict[str, Any], name: str) -> str:
 
 def seal(notebook) -> str:
     """SHA-256 over every cell (type, source, outputs) and the stamp: what the page shows, in a fixed form."""
-    cells = [{"type": c.cell_type, "source": c.source,
-              "outputs": c.get("outputs", []) if c.cell_type == "code" else []} for c in notebook.cells]
+    cells = [
+        {
+            "type": c.cell_type,
+            "source": c.source,
+            "outputs": c.get("outputs", []) if c.cell_type == "code" else [],
+        }
+        for c in notebook.cells
+    ]
     body = {"cells": cells, "stamp": notebook.metadata.get("primersite", {}).get("stamp")}
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
 
@@ -169,19 +188,30 @@ def check_render(notebook_path: Path, script: Path, root: Path = ROOT) -> list[s
     meta = notebook.metadata.get("primersite", {})
     problems = []
     if meta.get("seal") != seal(notebook):
-        problems.append(f"{notebook_path}: its seal does not match: an output, a sentence or the stamp was "
-                        "changed after the render")
+        problems.append(
+            f"{notebook_path}: its seal does not match: an output, a sentence or the stamp was "
+            "changed after the render"
+        )
     stored, current = code_cells(notebook), code_cells(script_notebook(script))
     if stored != current:
-        changed = next((i for i, (a, b) in enumerate(zip(stored, current)) if a != b), min(len(stored), len(current)))
-        problems.append(f"{notebook_path}: code cell {changed + 1} differs from {script} "
-                        f"({len(stored)} stored code cells, {len(current)} in the script); re-render it")
+        changed = next(
+            (i for i, (a, b) in enumerate(zip(stored, current)) if a != b),
+            min(len(stored), len(current)),
+        )
+        problems.append(
+            f"{notebook_path}: code cell {changed + 1} differs from {script} "
+            f"({len(stored)} stored code cells, {len(current)} in the script); re-render it"
+        )
     stamp = meta.get("stamp") or {}
     for rel, digest in (stamp.get("inputs") or {}).items():
         path = root / rel
         if not path.is_file() or sha256(path) != digest:
-            problems.append(f"{notebook_path}: stale: {rel} changed since the render read it; re-render it")
+            problems.append(
+                f"{notebook_path}: stale: {rel} changed since the render read it; re-render it"
+            )
     if script.relative_to(root).as_posix() if script.is_relative_to(root) else None:
         if script.relative_to(root).as_posix() not in (stamp.get("inputs") or {}):
-            problems.append(f"{notebook_path}: the stamp does not record the script's hash; re-render it")
+            problems.append(
+                f"{notebook_path}: the stamp does not record the script's hash; re-render it"
+            )
     return problems

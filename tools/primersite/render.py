@@ -35,7 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from primersite import ROOT
-from primersite.examples import EXAMPLES_DIR, Example, code_cells, discover, read_example, script_notebook
+from primersite.examples import (
+    EXAMPLES_DIR,
+    Example,
+    code_cells,
+    discover,
+    read_example,
+    script_notebook,
+)
 from primersite.kernel import ERROR_MARK, tidy
 from torchprimer.examples_cli import ARGV_ENV
 from torchprimer.files import atomic_write
@@ -72,8 +79,15 @@ def _as_example(example: str | os.PathLike[str] | Example) -> Example:
     return read_example(candidate)
 
 
-def _run_cells(notebook, example: Example, args: list[str], cwd: Path, cell_timeout: int | None,
-               failed_dir: Path | None, output_dir: Path):
+def _run_cells(
+    notebook,
+    example: Example,
+    args: list[str],
+    cwd: Path,
+    cell_timeout: int | None,
+    failed_dir: Path | None,
+    output_dir: Path,
+):
     """Execute ``notebook`` in a kernel from a child process; return the executed notebook and seconds."""
     import nbformat
 
@@ -81,8 +95,11 @@ def _run_cells(notebook, example: Example, args: list[str], cwd: Path, cell_time
         **os.environ,
         ARGV_ENV: json.dumps(list(args)),
         # the packages from this checkout, even where they are not pip-installed (a GPU machine)
-        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "src"), str(ROOT / "tools"),
-                                                  os.environ.get("PYTHONPATH", "")) if p),
+        "PYTHONPATH": os.pathsep.join(
+            p
+            for p in (str(ROOT / "src"), str(ROOT / "tools"), os.environ.get("PYTHONPATH", ""))
+            if p
+        ),
         # figures inline in the notebook, whatever the caller's MPLBACKEND (pytest sets Agg)
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PYTHONUNBUFFERED": "1",
@@ -92,9 +109,20 @@ def _run_cells(notebook, example: Example, args: list[str], cwd: Path, cell_time
         nbformat.write(notebook, str(before))
         started = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-W", "ignore::ResourceWarning", "-m", "primersite.kernel",
-             str(before), str(after), str(cwd), str(cell_timeout or 0)],
-            env=env, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-W",
+                "ignore::ResourceWarning",
+                "-m",
+                "primersite.kernel",
+                str(before),
+                str(after),
+                str(cwd),
+                str(cell_timeout or 0),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
         )
         elapsed = time.perf_counter() - started
         executed = nbformat.read(str(after), as_version=4) if after.is_file() else notebook
@@ -102,10 +130,16 @@ def _run_cells(notebook, example: Example, args: list[str], cwd: Path, cell_time
         if failed_dir is not None:
             Path(failed_dir).mkdir(parents=True, exist_ok=True)
             nbformat.write(executed, str(Path(failed_dir) / f"{example.name}.failed.ipynb"))
-        lines = [line[len(ERROR_MARK):] for line in proc.stderr.splitlines() if line.startswith(ERROR_MARK)]
+        lines = [
+            line[len(ERROR_MARK) :]
+            for line in proc.stderr.splitlines()
+            if line.startswith(ERROR_MARK)
+        ]
         lines = lines or [line for line in proc.stderr.splitlines() if line.strip()]
-        raise RenderError(f"{example.path.name}: render failed, {output_dir / example.name}.ipynb "
-                          f"left as it was: {lines[-1] if lines else f'exit status {proc.returncode}'}")
+        raise RenderError(
+            f"{example.path.name}: render failed, {output_dir / example.name}.ipynb "
+            f"left as it was: {lines[-1] if lines else f'exit status {proc.returncode}'}"
+        )
     return executed, elapsed
 
 
@@ -122,12 +156,20 @@ def _finish(notebook, example: Example, elapsed: float, dirty: list[str]) -> dic
     if dirty:
         stamp["uncommitted"] = dirty
     first = notebook.cells[0] if notebook.cells else None
-    at = 1 if first is not None and first.cell_type == "markdown" and first.source.startswith("# ") else 0
+    at = (
+        1
+        if first is not None and first.cell_type == "markdown" and first.source.startswith("# ")
+        else 0
+    )
     notebook.cells.insert(at, nbformat.v4.new_markdown_cell(stamp_markdown(stamp, example.name)))
     tidy(notebook)
     for i, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{i}"  # stable ids: a re-render changes only what ran differently
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     notebook.metadata.pop("jupytext", None)
     notebook.metadata["primersite"] = {"stamp": stamp, "render_s": round(elapsed, 1)}
     notebook.metadata["primersite"]["seal"] = seal(notebook)
@@ -160,20 +202,30 @@ def render(
     example = _as_example(example)
     dirty = uncommitted()
     if dirty and not allow_dirty:
-        raise RenderError(f"{example.path.name}: the checkout has uncommitted changes ({', '.join(dirty[:3])}"
-                          f"{' ...' if len(dirty) > 3 else ''}); commit them first: a stamp names the commit that ran")
+        raise RenderError(
+            f"{example.path.name}: the checkout has uncommitted changes ({', '.join(dirty[:3])}"
+            f"{' ...' if len(dirty) > 3 else ''}); commit them first: a stamp names the commit that ran"
+        )
     if args is None:
         if gpu and example.gpu_render_args is None:
-            raise RenderError(f"{example.path}: declares no GPU_RENDER_ARGS, so it is not a GPU example")
+            raise RenderError(
+                f"{example.path}: declares no GPU_RENDER_ARGS, so it is not a GPU example"
+            )
         args = example.gpu_render_args if gpu else example.render_args
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     notebook = script_notebook(example.path.read_text())
     if not code_cells(notebook):
-        raise RenderError(f"{example.path}: no code cells (is it in jupytext percent format, '# %%'?)")
+        raise RenderError(
+            f"{example.path}: no code cells (is it in jupytext percent format, '# %%'?)"
+        )
     notebook.cells.insert(0, nbformat.v4.new_code_cell(_START_CELL))
-    notebook.cells.append(nbformat.v4.new_code_cell(_STAMP_CELL.format(argv=list(args), script=str(example.path))))
-    executed, elapsed = _run_cells(notebook, example, args, Path(cwd), cell_timeout, failed_dir, output_dir)
+    notebook.cells.append(
+        nbformat.v4.new_code_cell(_STAMP_CELL.format(argv=list(args), script=str(example.path)))
+    )
+    executed, elapsed = _run_cells(
+        notebook, example, args, Path(cwd), cell_timeout, failed_dir, output_dir
+    )
     stamp = _finish(executed, example, elapsed, dirty)
     atomic_write(output_dir / f"{example.name}.ipynb", nbformat.writes(executed).encode() + b"\n")
     return stamp
@@ -184,19 +236,28 @@ def main(argv: list[str] | None = None) -> int:
     example_args = None
     if "--" in argv:
         cut = argv.index("--")
-        argv, example_args = argv[:cut], argv[cut + 1:]
+        argv, example_args = argv[:cut], argv[cut + 1 :]
     parser = argparse.ArgumentParser(
         prog="python -m primersite.render",
         description="Execute examples/<name>.py into docs/examples/<name>.ipynb, stamped and sealed.",
         epilog="Arguments after -- replace the example's RENDER_ARGS (one example only).",
     )
     parser.add_argument("names", nargs="*", help="example names (files in examples/, without .py)")
-    parser.add_argument("--all", action="store_true", help="every example (with --gpu: every GPU example)")
-    parser.add_argument("--gpu", action="store_true", help="render with GPU_RENDER_ARGS; needs a CUDA GPU")
+    parser.add_argument(
+        "--all", action="store_true", help="every example (with --gpu: every GPU example)"
+    )
+    parser.add_argument(
+        "--gpu", action="store_true", help="render with GPU_RENDER_ARGS; needs a CUDA GPU"
+    )
     parser.add_argument("--list", action="store_true", help="list the examples and their arguments")
-    parser.add_argument("--allow-dirty", action="store_true",
-                        help="render from uncommitted changes (the stamp lists them; such renders fail the tests)")
-    parser.add_argument("--cell-timeout", type=int, default=3600, help="seconds per cell (default 3600)")
+    parser.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="render from uncommitted changes (the stamp lists them; such renders fail the tests)",
+    )
+    parser.add_argument(
+        "--cell-timeout", type=int, default=3600, help="seconds per cell (default 3600)"
+    )
     opts = parser.parse_args(argv)
 
     def fail(message: str) -> int:
@@ -209,15 +270,19 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(err))
     if opts.list:
         for ex in examples:
-            print(f"{ex.name}: RENDER_ARGS={ex.render_args} GPU_RENDER_ARGS={ex.gpu_render_args} "
-                  f"EXAMPLE_DATA={ex.data}")
+            print(
+                f"{ex.name}: RENDER_ARGS={ex.render_args} GPU_RENDER_ARGS={ex.gpu_render_args} "
+                f"EXAMPLE_DATA={ex.data}"
+            )
         return 0
     by_name = {ex.name: ex for ex in examples}
     if opts.all == bool(opts.names):
         return fail("name the examples to render, or pass --all (not both)")
     unknown = [n for n in opts.names if n not in by_name]
     if unknown:
-        return fail(f"no example {unknown[0]!r} in {EXAMPLES_DIR} (have: {', '.join(by_name) or 'none'})")
+        return fail(
+            f"no example {unknown[0]!r} in {EXAMPLES_DIR} (have: {', '.join(by_name) or 'none'})"
+        )
     chosen = examples if opts.all else [by_name[n] for n in opts.names]
     if opts.gpu:
         import torch
@@ -229,16 +294,28 @@ def main(argv: list[str] | None = None) -> int:
     if example_args is not None and len(chosen) != 1:
         return fail("arguments after -- need exactly one example")
     for ex in chosen:
-        shown = example_args if example_args is not None else (ex.gpu_render_args if opts.gpu else ex.render_args)
+        shown = (
+            example_args
+            if example_args is not None
+            else (ex.gpu_render_args if opts.gpu else ex.render_args)
+        )
         print(f"render: {ex.name} {' '.join(shown or [])}".rstrip(), flush=True)
         started = time.perf_counter()
         try:
-            stamp = render(ex, args=example_args, gpu=opts.gpu, cell_timeout=opts.cell_timeout,
-                           allow_dirty=opts.allow_dirty)
+            stamp = render(
+                ex,
+                args=example_args,
+                gpu=opts.gpu,
+                cell_timeout=opts.cell_timeout,
+                allow_dirty=opts.allow_dirty,
+            )
         except (RenderError, OSError, ValueError) as err:
             return fail(str(err))
-        print(f"render: wrote docs/examples/{ex.name}.ipynb in {time.perf_counter() - started:.0f} s "
-              f"({stamp['device']}, commit {stamp['commit']})", flush=True)
+        print(
+            f"render: wrote docs/examples/{ex.name}.ipynb in {time.perf_counter() - started:.0f} s "
+            f"({stamp['device']}, commit {stamp['commit']})",
+            flush=True,
+        )
     return 0
 
 

@@ -35,8 +35,17 @@ from pathlib import Path
 
 from primersite.pages import Page, page_script
 
-WARNING_FLAGS = ["-W", "error::DeprecationWarning", "-W", "error::FutureWarning", "-W", "error::UserWarning"]
-STATE = Path(tempfile.gettempdir()) / "primersite-state"  # caches kept across runs (matplotlib's font list)
+WARNING_FLAGS = [
+    "-W",
+    "error::DeprecationWarning",
+    "-W",
+    "error::FutureWarning",
+    "-W",
+    "error::UserWarning",
+]
+STATE = (
+    Path(tempfile.gettempdir()) / "primersite-state"
+)  # caches kept across runs (matplotlib's font list)
 
 
 @dataclass
@@ -54,11 +63,17 @@ class PageRun:
     statements: list[Statement] = field(default_factory=list)
     stdout: str = ""
     stderr: str = ""
-    error: dict | None = None  # {"line", "type", "message", "traceback"} of the statement that raised
+    error: dict | None = (
+        None  # {"line", "type", "message", "traceback"} of the statement that raised
+    )
     returncode: int = 0  # 0: ran to the end; otherwise the script's exit status or -signal
     ended_early: str | None = None  # why the run stopped before the last statement
-    writes: list[str] = field(default_factory=list)  # files opened for writing where a page may not write
-    files: dict[str, bytes] = field(default_factory=dict)  # what the run left in its folder, by relative path
+    writes: list[str] = field(
+        default_factory=list
+    )  # files opened for writing where a page may not write
+    files: dict[str, bytes] = field(
+        default_factory=dict
+    )  # what the run left in its folder, by relative path
     seconds: float = 0.0
 
     @property
@@ -79,12 +94,24 @@ def child_env(capture: Path) -> dict[str, str]:
     """The environment a page runs in: the caller's, plus a private temporary folder."""
     (capture / "tmp").mkdir(parents=True, exist_ok=True)
     STATE.mkdir(parents=True, exist_ok=True)
-    return {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "TMPDIR": str(capture / "tmp"),
-            "MPLCONFIGDIR": str(STATE / "matplotlib"), "PYTHONDONTWRITEBYTECODE": "1"}
+    return {
+        **os.environ,
+        "MPLBACKEND": "Agg",
+        "PYTHONHASHSEED": "0",
+        "TMPDIR": str(capture / "tmp"),
+        "MPLCONFIGDIR": str(STATE / "matplotlib"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
 
 
-def run_page(page: Page, stem: str, *, environ: dict[str, str] | None = None, timeout: float = 600,
-             zygote: Zygote | None = None) -> PageRun:
+def run_page(
+    page: Page,
+    stem: str,
+    *,
+    environ: dict[str, str] | None = None,
+    timeout: float = 600,
+    zygote: Zygote | None = None,
+) -> PageRun:
     """Run ``page`` once in a new empty folder; return what it printed, raised and left behind."""
     environ = dict(os.environ if environ is None else environ)
     with tempfile.TemporaryDirectory(prefix=f"page-{stem}-") as tmp:
@@ -106,8 +133,14 @@ def run_page(page: Page, stem: str, *, environ: dict[str, str] | None = None, ti
 def _spawn(capture: Path, timeout: float) -> int:
     cmd = [sys.executable, *WARNING_FLAGS, "-m", "primersite.runner", "--child", str(capture)]
     with open(capture / "stdout", "wb") as out, open(capture / "stderr", "wb") as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=capture / "..", env=child_env(capture),
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=err,
+            cwd=capture / "..",
+            env=child_env(capture),
+            start_new_session=True,
+        )
         try:
             return proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -119,16 +152,25 @@ def _spawn(capture: Path, timeout: float) -> int:
 
 def _collect(capture: Path, run_dir: Path, returncode: int, request: dict) -> PageRun:
     stdout = (capture / "stdout").read_bytes() if (capture / "stdout").exists() else b""
-    run = PageRun(stdout=stdout.decode("utf-8", "replace"), returncode=returncode,
-                  stderr=(capture / "stderr").read_text("utf-8", "replace") if (capture / "stderr").exists() else "")
+    run = PageRun(
+        stdout=stdout.decode("utf-8", "replace"),
+        returncode=returncode,
+        stderr=(capture / "stderr").read_text("utf-8", "replace")
+        if (capture / "stderr").exists()
+        else "",
+    )
     last_started = None
     done = False
-    for line in (capture / "progress.jsonl").read_text().splitlines() if (capture / "progress.jsonl").exists() else []:
+    for line in (
+        (capture / "progress.jsonl").read_text().splitlines()
+        if (capture / "progress.jsonl").exists()
+        else []
+    ):
         event = json.loads(line)
         if event["event"] == "start":
             last_started = event
         elif event["event"] == "done":
-            out = stdout[event["out_from"]:event["out_to"]].decode("utf-8", "replace")
+            out = stdout[event["out_from"] : event["out_to"]].decode("utf-8", "replace")
             run.statements.append(Statement(event["block"], event["line"], event["end_line"], out))
         elif event["event"] == "error":
             run.error = event
@@ -140,7 +182,11 @@ def _collect(capture: Path, run_dir: Path, returncode: int, request: dict) -> Pa
         where = f" (line {last_started['line']} was running)" if last_started else ""
         run.ended_early = f"timed out after {(capture / 'timeout').read_text()} s{where}"
     elif not done and run.error is None:
-        where = f" during the statement at line {last_started['line']}" if last_started else " before the first statement"
+        where = (
+            f" during the statement at line {last_started['line']}"
+            if last_started
+            else " before the first statement"
+        )
         run.ended_early = f"the process ended (exit status {returncode}){where}"
     script = Path(request["script"])
     for path in sorted(run_dir.rglob("*")):
@@ -151,13 +197,15 @@ def _collect(capture: Path, run_dir: Path, returncode: int, request: dict) -> Pa
 
 # --- the child ---------------------------------------------------------------------------
 
+
 def _audit_writes(log_fd: int, allowed: list[str]):
     def hook(event: str, args: tuple) -> None:
         if event != "open" or not args:
             return
         path, mode, flags = (list(args) + [None, None])[:3]
         writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-            isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND))
+            isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND)
+        )
         if not writing or not isinstance(path, (str, bytes, os.PathLike)):
             return
         full = os.path.abspath(os.fsdecode(path))
@@ -188,8 +236,13 @@ def child(capture: Path) -> int:
     for category in (DeprecationWarning, FutureWarning, UserWarning):
         warnings.simplefilter("error", category)
     progress = open(capture / "progress.jsonl", "a", buffering=1)
-    allowed = [str(run_dir), str(capture), os.environ.get("MPLCONFIGDIR", str(STATE)), "/dev",
-               os.path.expanduser("~/.cache")]
+    allowed = [
+        str(run_dir),
+        str(capture),
+        os.environ.get("MPLCONFIGDIR", str(STATE)),
+        "/dev",
+        os.path.expanduser("~/.cache"),
+    ]
     log_fd = os.open(capture / "writes.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     sys.addaudithook(_audit_writes(log_fd, [os.path.realpath(a) for a in allowed] + allowed))
 
@@ -206,27 +259,50 @@ def child(capture: Path) -> int:
 
     for index, block in enumerate(request["blocks"]):
         tree = ast.parse(block["source"], filename=str(script))
-        ast.increment_lineno(tree, block["line"])  # page lines: the body starts the line after the fence
+        ast.increment_lineno(
+            tree, block["line"]
+        )  # page lines: the body starts the line after the fence
         for stmt in tree.body:
             sys.stdout.flush()
             _libc_flush()
             start = os.fstat(1).st_size
             emit(event="start", block=index, line=stmt.lineno)
             try:
-                exec(compile(ast.Module(body=[stmt], type_ignores=[]), str(script), "exec"), main.__dict__)
+                exec(
+                    compile(ast.Module(body=[stmt], type_ignores=[]), str(script), "exec"),
+                    main.__dict__,
+                )
             except BaseException as err:  # noqa: BLE001 - a page's error is its verdict, SystemExit included
                 sys.stdout.flush()
                 _libc_flush()
-                emit(event="done", block=index, line=stmt.lineno, end_line=stmt.end_lineno,
-                     out_from=start, out_to=os.fstat(1).st_size)
+                emit(
+                    event="done",
+                    block=index,
+                    line=stmt.lineno,
+                    end_line=stmt.end_lineno,
+                    out_from=start,
+                    out_to=os.fstat(1).st_size,
+                )
                 lines = traceback.format_exception(type(err), err, err.__traceback__)
-                emit(event="error", block=index, line=stmt.lineno, type=type(err).__name__,
-                     message=str(err), traceback="".join(lines[-12:]))
+                emit(
+                    event="error",
+                    block=index,
+                    line=stmt.lineno,
+                    type=type(err).__name__,
+                    message=str(err),
+                    traceback="".join(lines[-12:]),
+                )
                 return 1
             sys.stdout.flush()
             _libc_flush()
-            emit(event="done", block=index, line=stmt.lineno, end_line=stmt.end_lineno,
-                 out_from=start, out_to=os.fstat(1).st_size)
+            emit(
+                event="done",
+                block=index,
+                line=stmt.lineno,
+                end_line=stmt.end_lineno,
+                out_from=start,
+                out_to=os.fstat(1).st_size,
+            )
     import atexit
 
     atexit._run_exitfuncs()  # what a script prints on its way out is part of its output
@@ -249,7 +325,11 @@ class Zygote:
         env = child_env(self._capture)
         self.proc = subprocess.Popen(
             [sys.executable, *WARNING_FLAGS, "-m", "primersite.runner", "--zygote"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, start_new_session=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+            start_new_session=True,
         )
         self._buffer = b""
         if self._line(time.monotonic() + 120) != "ready":

@@ -26,8 +26,10 @@ def verdict(summary: Path) -> str | None:
         return f"{summary} is missing: the test run ended before pytest finished its session"
     data = json.loads(summary.read_text())
     if data["reported"] < data["collected"]:
-        return (f"pytest collected {data['collected']} tests but only {data['reported']} reported a verdict: "
-                "the run ended early")
+        return (
+            f"pytest collected {data['collected']} tests but only {data['reported']} reported a verdict: "
+            "the run ended early"
+        )
     if data["checkout_changed"]:
         return "the test run changed files of the checkout (see the list above)"
     if data["exitstatus"] != 0:

@@ -37,14 +37,23 @@ def publish_run(run_dir: Path, weights_dir: Path = WEIGHTS_DIR) -> list[str]:
         info = verify(source)  # a damaged or half-written checkpoint is never published
         atomic_write(weights_dir / source.name, source.read_bytes())
         atomic_write(sidecar_path(weights_dir / source.name), sidecar_path(source).read_bytes())
-        published.append(f"{name}: test accuracy {info['metadata'].get('test_accuracy')}, sha256 {info['sha256'][:16]}...")
+        published.append(
+            f"{name}: test accuracy {info['metadata'].get('test_accuracy')}, sha256 {info['sha256'][:16]}..."
+        )
     return published
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m primersite.weights", description=__doc__.splitlines()[0])
-    parser.add_argument("--from", dest="run_dir", type=Path, default=ROOT / "runs" / "cifar10_train",
-                        help="the cifar10_train run to publish from (default runs/cifar10_train)")
+    parser = argparse.ArgumentParser(
+        prog="python -m primersite.weights", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--from",
+        dest="run_dir",
+        type=Path,
+        default=ROOT / "runs" / "cifar10_train",
+        help="the cifar10_train run to publish from (default runs/cifar10_train)",
+    )
     parser.add_argument("--no-digits", action="store_true", help="do not retrain digits_cnn")
     args = parser.parse_args(argv)
     if not args.no_digits:
@@ -56,8 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     except CheckpointError as err:
         print(f"weights: error: {err}", file=sys.stderr)
         return 1
-    for line in published or [f"no CIFAR-10 checkpoints in {args.run_dir}: the published ones stay "
-                              "(render cifar10_train first to publish new ones)"]:
+    for line in published or [
+        f"no CIFAR-10 checkpoints in {args.run_dir}: the published ones stay "
+        "(render cifar10_train first to publish new ones)"
+    ]:
         print(f"weights: {line}")
     return 0
 
