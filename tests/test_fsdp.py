@@ -23,6 +23,7 @@ from torch.nn import functional as F
 
 STEPS, BATCH = 8, 64
 SCRIPT = '''
+import gc
 import json
 import sys
 
@@ -61,6 +62,9 @@ if rank == 0:
     torch.save(full, out + ".pt")
     with open(out + ".json", "w") as f:
         json.dump({"world": world, "class": type(model).__name__, "ranks": everyone}, f)
+# sharded tensors outliving the process group make gloo abort at exit now and then (torch 2.14.1)
+del model, optimizer
+gc.collect()
 dist.destroy_process_group()
 '''.replace("STEPS", str(STEPS)).replace("BATCH", str(BATCH))
 
