@@ -29,23 +29,52 @@ EXAMPLE_DATA = None
 
 from torchprimer.examples_cli import ExampleParser, nonnegative_int, parse_args, positive_int
 
-parser = ExampleParser(prog="compile_training.py", description="Eager against torch.compile'd training steps, timed.")
-parser.add_argument("--workloads", nargs="+", choices=["mlp", "transformer"], default=["mlp", "transformer"],
-                    help="training steps to time (default: both)")
-parser.add_argument("--backend", choices=["inductor", "aot_eager", "eager"], default="inductor",
-                    help="torch.compile backend (default inductor)")
-parser.add_argument("--steps", type=positive_int, default=20, help="steps per timed repeat (default 20)")
-parser.add_argument("--repeats", type=positive_int, default=7, help="timed repeats of eager and compiled (default 7)")
-parser.add_argument("--warmup", type=nonnegative_int, default=3, help="untimed steps after compiling (default 3)")
-parser.add_argument("--threads", type=positive_int, default=1,
-                    help="CPU threads for torch and for inductor's kernels (default 1)")
-parser.add_argument("--smoke", action="store_true",
-                    help="the mlp only, backend eager, 2 steps, 1 repeat: a quick check that everything runs")
+parser = ExampleParser(
+    prog="compile_training.py", description="Eager against torch.compile'd training steps, timed."
+)
+parser.add_argument(
+    "--workloads",
+    nargs="+",
+    choices=["mlp", "transformer"],
+    default=["mlp", "transformer"],
+    help="training steps to time (default: both)",
+)
+parser.add_argument(
+    "--backend",
+    choices=["inductor", "aot_eager", "eager"],
+    default="inductor",
+    help="torch.compile backend (default inductor)",
+)
+parser.add_argument(
+    "--steps", type=positive_int, default=20, help="steps per timed repeat (default 20)"
+)
+parser.add_argument(
+    "--repeats",
+    type=positive_int,
+    default=7,
+    help="timed repeats of eager and compiled (default 7)",
+)
+parser.add_argument(
+    "--warmup", type=nonnegative_int, default=3, help="untimed steps after compiling (default 3)"
+)
+parser.add_argument(
+    "--threads",
+    type=positive_int,
+    default=1,
+    help="CPU threads for torch and for inductor's kernels (default 1)",
+)
+parser.add_argument(
+    "--smoke",
+    action="store_true",
+    help="the mlp only, backend eager, 2 steps, 1 repeat: a quick check that everything runs",
+)
 args = parse_args(parser)
 if args.smoke:
     args.workloads, args.backend, args.steps, args.repeats, args.warmup = ["mlp"], "eager", 2, 1, 1
-print(f"workloads={args.workloads} backend={args.backend} steps={args.steps} repeats={args.repeats} "
-      f"warmup={args.warmup} threads={args.threads} smoke={args.smoke}")
+print(
+    f"workloads={args.workloads} backend={args.backend} steps={args.steps} repeats={args.repeats} "
+    f"warmup={args.warmup} threads={args.threads} smoke={args.smoke}"
+)
 
 # %% [markdown]
 # ## Set-up
@@ -128,6 +157,7 @@ def seconds(step, n: int) -> float:
         step()
     return time.perf_counter() - start
 
+
 # %% [markdown]
 # ## Compile time, cold and warm
 #
@@ -150,10 +180,17 @@ for name in args.workloads:
     torch._dynamo.reset()
     compiled_step = make_step(workload, compiled=True)
     seconds(compiled_step, 1)  # compile once more (from the cache) for the timed runs below
-    results[name] = {"eager first": eager_first, "cold": cold, "warm": warm,
-                     "eager": eager_step, "compiled": compiled_step}
-    print(f"{name:<12} first step: eager {eager_first:6.2f} s, compiled (cold cache) {cold:6.1f} s, "
-          f"compiled (warm cache) {warm:6.1f} s")
+    results[name] = {
+        "eager first": eager_first,
+        "cold": cold,
+        "warm": warm,
+        "eager": eager_step,
+        "compiled": compiled_step,
+    }
+    print(
+        f"{name:<12} first step: eager {eager_first:6.2f} s, compiled (cold cache) {cold:6.1f} s, "
+        f"compiled (warm cache) {warm:6.1f} s"
+    )
 
 # %% [markdown]
 # ## Time per step, after warm-up
@@ -173,8 +210,10 @@ for name, r in results.items():
     r["per step"] = per_step
     for kind in ("eager", "compiled"):
         times = [1000 * t for t in per_step[kind]]
-        print(f"{name:<12} {kind:<9} {statistics.median(times):8.2f} ms per step "
-              f"(repeats: {min(times):.2f} to {max(times):.2f})")
+        print(
+            f"{name:<12} {kind:<9} {statistics.median(times):8.2f} ms per step "
+            f"(repeats: {min(times):.2f} to {max(times):.2f})"
+        )
 
 # %% [markdown]
 # ## Summary
@@ -186,8 +225,10 @@ for name, r in results.items():
 # difference real only when both speed-ups agree on it by more than 10%.
 
 # %%
-print(f"{'workload':<12}{'eager ms':>10}{'compiled ms':>13}{'speed-up':>10}{'(fastest)':>11}"
-      f"{'cold compile s':>16}{'warm compile s':>16}{'break-even steps':>18}")
+print(
+    f"{'workload':<12}{'eager ms':>10}{'compiled ms':>13}{'speed-up':>10}{'(fastest)':>11}"
+    f"{'cold compile s':>16}{'warm compile s':>16}{'break-even steps':>18}"
+)
 verdicts = {}
 for name, r in results.items():
     eager = statistics.median(r["per step"]["eager"])
@@ -196,10 +237,17 @@ for name, r in results.items():
     saved = eager - compiled
     break_even = f"{r['cold'] / saved:,.0f}" if saved > 0 else "never"
     both = (eager / compiled, fastest)
-    verdicts[name] = ("compiled faster" if min(both) > 1.1 else "compiled slower" if max(both) < 1 / 1.1
-                      else "no clear difference")
-    print(f"{name:<12}{1000 * eager:>10.2f}{1000 * compiled:>13.2f}{eager / compiled:>10.2f}{fastest:>11.2f}"
-          f"{r['cold']:>16.1f}{r['warm']:>16.1f}{break_even:>18}")
+    verdicts[name] = (
+        "compiled faster"
+        if min(both) > 1.1
+        else "compiled slower"
+        if max(both) < 1 / 1.1
+        else "no clear difference"
+    )
+    print(
+        f"{name:<12}{1000 * eager:>10.2f}{1000 * compiled:>13.2f}{eager / compiled:>10.2f}{fastest:>11.2f}"
+        f"{r['cold']:>16.1f}{r['warm']:>16.1f}{break_even:>18}"
+    )
 for name, verdict in verdicts.items():
     print(f"{name}: {verdict}")
 
@@ -216,7 +264,9 @@ for name in args.workloads:
         step = make_step(WORKLOADS[name], compiled=kind == "compiled")
         for _ in range(5):
             losses[kind] = step()
-    print(f"{name:<12} loss after 5 steps: eager {losses['eager']:.4f}, compiled {losses['compiled']:.4f}")
+    print(
+        f"{name:<12} loss after 5 steps: eager {losses['eager']:.4f}, compiled {losses['compiled']:.4f}"
+    )
 cache.cleanup()
 
 # %% [markdown]

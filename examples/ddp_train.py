@@ -264,13 +264,19 @@ def train(args, ctx: tpd.Context):
 #
 # `tpd.setup()` reads torchrun's variables and joins the process group, or returns a
 # one-process context when there are none. `cleanup()` destroys the group in a
-# `finally`, so a failed run does not leave the other ranks waiting.
+# `finally`, so a failed run does not leave the other ranks waiting. The DDP wrapper goes
+# first: one that outlives its process group can abort the process as it exits
+# ("terminate called without an active exception") after all the work is done.
 
 # %%
+import gc
+
 ctx = tpd.setup(device="cpu" if args.smoke else args.device, timeout=args.init_timeout)
 try:
     model, net, steps_run, seconds = train(args, ctx)
     drift = tpd.max_param_difference(net, ctx)
+    del net
+    gc.collect()
 finally:
     tpd.cleanup()
 samples = steps_run * args.batch_size * ctx.world_size

@@ -24,32 +24,60 @@
 RENDER_ARGS = []
 EXAMPLE_DATA = None
 
-from torchprimer.examples_cli import (ExampleParser, nonnegative_int, parse_args, pick_device, positive_float,
-                                      positive_int)
+from torchprimer.examples_cli import (
+    ExampleParser,
+    nonnegative_int,
+    parse_args,
+    pick_device,
+    positive_float,
+    positive_int,
+)
 
-parser = ExampleParser(prog="transformer_text.py",
-                       description="A small Transformer and a GRU trained on Macbeth under the same budget.")
-parser.add_argument("--steps", type=positive_int, default=500, help="training steps for each model (default 500)")
-parser.add_argument("--seq-len", type=positive_int, default=100, help="characters per training chunk (default 100)")
-parser.add_argument("--batch-size", type=positive_int, default=32, help="chunks per step (default 32)")
-parser.add_argument("--lr", type=positive_float, default=3e-3, help="Adam's learning rate (default 0.003)")
+parser = ExampleParser(
+    prog="transformer_text.py",
+    description="A small Transformer and a GRU trained on Macbeth under the same budget.",
+)
+parser.add_argument(
+    "--steps", type=positive_int, default=500, help="training steps for each model (default 500)"
+)
+parser.add_argument(
+    "--seq-len", type=positive_int, default=100, help="characters per training chunk (default 100)"
+)
+parser.add_argument(
+    "--batch-size", type=positive_int, default=32, help="chunks per step (default 32)"
+)
+parser.add_argument(
+    "--lr", type=positive_float, default=3e-3, help="Adam's learning rate (default 0.003)"
+)
 parser.add_argument("--dim", type=positive_int, default=64, help="Transformer width (default 64)")
 parser.add_argument("--heads", type=positive_int, default=4, help="attention heads (default 4)")
 parser.add_argument("--layers", type=positive_int, default=4, help="Transformer blocks (default 4)")
-parser.add_argument("--hidden", type=positive_int, default=256, help="GRU hidden size (default 256)")
-parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed for the weights, the batches and sampling")
-parser.add_argument("--threads", type=positive_int, default=1,
-                    help="CPU threads for torch (default 1: small models on a few shared cores run fastest so)")
-parser.add_argument("--smoke", action="store_true", help="5 steps per model: a quick check that everything runs")
+parser.add_argument(
+    "--hidden", type=positive_int, default=256, help="GRU hidden size (default 256)"
+)
+parser.add_argument(
+    "--seed", type=nonnegative_int, default=0, help="seed for the weights, the batches and sampling"
+)
+parser.add_argument(
+    "--threads",
+    type=positive_int,
+    default=1,
+    help="CPU threads for torch (default 1: small models on a few shared cores run fastest so)",
+)
+parser.add_argument(
+    "--smoke", action="store_true", help="5 steps per model: a quick check that everything runs"
+)
 args = parse_args(parser)
 if args.smoke:
     args.steps = 5
 if args.dim % args.heads:
     parser.error(f"--dim {args.dim} must be divisible by --heads {args.heads}")
 device = pick_device(args.smoke)
-print(f"steps={args.steps} seq_len={args.seq_len} batch_size={args.batch_size} lr={args.lr} "
-      f"dim={args.dim} heads={args.heads} layers={args.layers} hidden={args.hidden} seed={args.seed} "
-      f"threads={args.threads} device={device} smoke={args.smoke}")
+print(
+    f"steps={args.steps} seq_len={args.seq_len} batch_size={args.batch_size} lr={args.lr} "
+    f"dim={args.dim} heads={args.heads} layers={args.layers} hidden={args.hidden} seed={args.seed} "
+    f"threads={args.threads} device={device} smoke={args.smoke}"
+)
 
 # %% [markdown]
 # ## The text and the split
@@ -73,9 +101,11 @@ split = int(0.9 * len(ids))
 train_ids, val_ids = ids[:split], ids[split:]
 n_val = (len(val_ids) - 1) // args.seq_len * args.seq_len
 val_x = val_ids[:n_val].view(-1, args.seq_len).to(device)
-val_y = val_ids[1:n_val + 1].view(-1, args.seq_len).to(device)
+val_y = val_ids[1 : n_val + 1].view(-1, args.seq_len).to(device)
 print(f"{len(text)} characters, {len(vocab)} distinct")
-print(f"train: {len(train_ids)} characters, validation: {len(val_ids)} ({val_x.shape[0]} chunks of {args.seq_len})")
+print(
+    f"train: {len(train_ids)} characters, validation: {len(val_ids)} ({val_x.shape[0]} chunks of {args.seq_len})"
+)
 
 # %% [markdown]
 # ## The two models
@@ -107,8 +137,8 @@ class CharRNN(nn.Module):
         self.head = nn.Linear(hidden, vocab_size)
 
     def forward(self, x: torch.Tensor, state: torch.Tensor | None = None):
-        out, state = self.gru(self.embed(x), state)   # out: [batch, time, hidden]
-        return self.head(out), state                  # scores: [batch, time, vocab]
+        out, state = self.gru(self.embed(x), state)  # out: [batch, time, hidden]
+        return self.head(out), state  # scores: [batch, time, vocab]
 
 
 def scores_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -120,8 +150,9 @@ def scores_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 torch.manual_seed(args.seed)
 gru = CharRNN(len(vocab), args.hidden).to(device)
 torch.manual_seed(args.seed)
-transformer = TinyTransformer(len(vocab), context=args.seq_len, dim=args.dim, heads=args.heads,
-                              layers=args.layers).to(device)
+transformer = TinyTransformer(
+    len(vocab), context=args.seq_len, dim=args.dim, heads=args.heads, layers=args.layers
+).to(device)
 models = {"GRU": gru, "Transformer": transformer}
 for name, model in models.items():
     print(f"{name}: {sum(p.numel() for p in model.parameters()):,} parameters")
@@ -175,8 +206,10 @@ for name, model in models.items():
     results[name] = train(model)
     r = results[name]
     best_step, best_val = min(r["val"][1:], key=lambda p: p[1])
-    print(f"{name:<11} trained in {r['seconds']:.0f} s ({1000 * r['seconds'] / args.steps:.0f} ms per step); "
-          f"final validation loss {r['val'][-1][1]:.3f}, lowest {best_val:.3f} at step {best_step}")
+    print(
+        f"{name:<11} trained in {r['seconds']:.0f} s ({1000 * r['seconds'] / args.steps:.0f} ms per step); "
+        f"final validation loss {r['val'][-1][1]:.3f}, lowest {best_val:.3f} at step {best_step}"
+    )
 
 # %% [markdown]
 # ## The comparison
@@ -190,28 +223,43 @@ import matplotlib.pyplot as plt
 
 
 def smooth(values: list[float], width: int = 20) -> list[float]:
-    return [sum(values[max(0, i - width + 1):i + 1]) / len(values[max(0, i - width + 1):i + 1])
-            for i in range(len(values))]
+    return [
+        sum(values[max(0, i - width + 1) : i + 1]) / len(values[max(0, i - width + 1) : i + 1])
+        for i in range(len(values))
+    ]
 
 
 fig, ax = plt.subplots(figsize=(7, 3.8))
 for (name, r), color in zip(results.items(), ("tab:blue", "tab:orange")):
-    ax.plot(range(1, len(r["train"]) + 1), smooth(r["train"]), color=color, alpha=0.45,
-            label=f"{name}, training batches")
+    ax.plot(
+        range(1, len(r["train"]) + 1),
+        smooth(r["train"]),
+        color=color,
+        alpha=0.45,
+        label=f"{name}, training batches",
+    )
     ax.plot(*zip(*r["val"]), color=color, marker="o", label=f"{name}, validation text")
 ax.axhline(math.log(len(vocab)), color="gray", linestyle=":", label="uniform guess, log(67)")
-ax.set(xlabel="step", ylabel="cross-entropy (nats per character)", ylim=(1.0, 4.5),
-       title="Same data, same batches, same optimiser")
+ax.set(
+    xlabel="step",
+    ylabel="cross-entropy (nats per character)",
+    ylim=(1.0, 4.5),
+    title="Same data, same batches, same optimiser",
+)
 ax.legend(fontsize=8)
 plt.show()
 
-print(f"{'':<12}{'parameters':>11}{'final train':>13}{'final val':>11}{'lowest val':>12}{'perplexity':>12}")
+print(
+    f"{'':<12}{'parameters':>11}{'final train':>13}{'final val':>11}{'lowest val':>12}{'perplexity':>12}"
+)
 for name, r in results.items():
     final_train = sum(r["train"][-20:]) / len(r["train"][-20:])
     final_val = r["val"][-1][1]
     params = sum(p.numel() for p in models[name].parameters())
-    print(f"{name:<12}{params:>11,}{final_train:>13.3f}{final_val:>11.3f}"
-          f"{min(v for _, v in r['val'][1:]):>12.3f}{math.exp(final_val):>12.2f}")
+    print(
+        f"{name:<12}{params:>11,}{final_train:>13.3f}{final_val:>11.3f}"
+        f"{min(v for _, v in r['val'][1:]):>12.3f}{math.exp(final_val):>12.2f}"
+    )
 
 # %% [markdown]
 # "final train" is the mean batch loss of the last 20 steps; "perplexity" is
@@ -228,13 +276,15 @@ for name, r in results.items():
 # %%
 
 
-def sample(model: nn.Module, prime: str, length: int, temperature: float = 0.8, seed: int = 0) -> str:
+def sample(
+    model: nn.Module, prime: str, length: int, temperature: float = 0.8, seed: int = 0
+) -> str:
     generator = torch.Generator().manual_seed(seed)
     model.eval()
     out = vocab.encode(prime).tolist()
     with torch.inference_mode():
         for _ in range(length):
-            context = torch.tensor([out[-args.seq_len:]], device=device)
+            context = torch.tensor([out[-args.seq_len :]], device=device)
             probs = torch.softmax(scores_of(model, context)[0, -1] / temperature, dim=-1)
             out.append(torch.multinomial(probs.cpu(), 1, generator=generator).item())
     model.train()

@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn import functional as F
 
 STEPS, BATCH = 8, 64
-SCRIPT = '''
+SCRIPT = """
 import gc
 import json
 import sys
@@ -66,14 +66,24 @@ if rank == 0:
 del model, optimizer
 gc.collect()
 dist.destroy_process_group()
-'''.replace("STEPS", str(STEPS)).replace("BATCH", str(BATCH))
+""".replace("STEPS", str(STEPS)).replace("BATCH", str(BATCH))
 
-LAUNCH_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "MASTER_ADDR", "MASTER_PORT")
+LAUNCH_VARS = (
+    "RANK",
+    "WORLD_SIZE",
+    "LOCAL_RANK",
+    "LOCAL_WORLD_SIZE",
+    "GROUP_RANK",
+    "MASTER_ADDR",
+    "MASTER_PORT",
+)
 
 
 def one_process() -> dict[str, torch.Tensor]:
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(20, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 5))
+    model = nn.Sequential(
+        nn.Linear(20, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 5)
+    )
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     torch.manual_seed(1)
     inputs, targets = torch.randn(STEPS, BATCH, 20), torch.randint(0, 5, (STEPS, BATCH))
@@ -88,12 +98,30 @@ def one_process() -> dict[str, torch.Tensor]:
 def torchrun_fsdp(tmp_path: Path, mode: str) -> tuple[dict, dict[str, torch.Tensor], float]:
     script = tmp_path / "fsdp_job.py"
     script.write_text(SCRIPT)
-    env = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARS and not k.startswith(("TORCHELASTIC_", "PET_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in LAUNCH_VARS and not k.startswith(("TORCHELASTIC_", "PET_"))
+    }
     env["OMP_NUM_THREADS"] = "1"
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                           str(script), str(tmp_path / "result"), mode],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            str(script),
+            str(tmp_path / "result"),
+            mode,
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     seconds = time.perf_counter() - start
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads((tmp_path / "result.json").read_text())
@@ -102,7 +130,9 @@ def torchrun_fsdp(tmp_path: Path, mode: str) -> tuple[dict, dict[str, torch.Tens
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode", ["reshard", "keep"], ids=["reshard_after_forward", "keep_after_forward"])
+@pytest.mark.parametrize(
+    "mode", ["reshard", "keep"], ids=["reshard_after_forward", "keep_after_forward"]
+)
 def test_two_sharded_ranks_train_what_one_process_trains(tmp_path, mode):
     report, weights, _ = torchrun_fsdp(tmp_path, mode)
     reference = one_process()
@@ -118,5 +148,7 @@ def test_two_sharded_ranks_train_what_one_process_trains(tmp_path, mode):
         assert sum(s["local"][0] for s in per_rank) == p.shape[0]
         assert all(s["local"] == s["grad"] == s["momentum"] for s in per_rank)
         assert all(s["local"][0] < p.shape[0] for s in per_rank)  # nobody holds the whole parameter
-        rows = torch.tensor([row for s in per_rank for row in s["rows"]])  # rank 0's rows, then rank 1's
+        rows = torch.tensor(
+            [row for s in per_rank for row in s["rows"]]
+        )  # rank 0's rows, then rank 1's
         assert torch.equal(rows.reshape(p.shape), weights[name]), name

@@ -54,7 +54,10 @@ def test_no_position_depends_on_a_later_one():
 def test_block_is_residual_and_pre_norm():
     torch.manual_seed(0)
     block = Block(dim=8, heads=2)
-    for part in (block.attn.proj, block.mlp[2]):  # zero the output layers: the block is the identity
+    for part in (
+        block.attn.proj,
+        block.mlp[2],
+    ):  # zero the output layers: the block is the identity
         nn.init.zeros_(part.weight)
         nn.init.zeros_(part.bias)
     x = torch.randn(2, 5, 8)
@@ -101,8 +104,12 @@ def _classes(tree: ast.AST) -> dict[str, str]:
         if isinstance(node, ast.ClassDef):
             for holder in [node, *[n for n in node.body if isinstance(n, ast.FunctionDef)]]:
                 body = holder.body
-                if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                        and isinstance(body[0].value.value, str):
+                if (
+                    body
+                    and isinstance(body[0], ast.Expr)
+                    and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)
+                ):
                     holder.body = body[1:]
             found[node.name] = ast.dump(node)
     return found
@@ -114,10 +121,15 @@ def test_the_attention_page_shows_this_module_s_code():
     sys.path.insert(0, str(ROOT / "tests"))
     from doccheck import lex
 
-    page_source = "\n".join(b.source for b in lex(PAGE.read_text(encoding="utf-8")).python_blocks
-                            if "class TinyTransformer" in b.source)
+    page_source = "\n".join(
+        b.source
+        for b in lex(PAGE.read_text(encoding="utf-8")).python_blocks
+        if "class TinyTransformer" in b.source
+    )
     on_page = _classes(ast.parse(page_source))
     in_module = _classes(ast.parse(MODULE.read_text(encoding="utf-8")))
     assert set(in_module) == {"CausalSelfAttention", "Block", "TinyTransformer"}
     for name, dump in in_module.items():
-        assert on_page.get(name) == dump, f"{name} on the attention page differs from torchprimer.transformer"
+        assert on_page.get(name) == dump, (
+            f"{name} on the attention page differs from torchprimer.transformer"
+        )

@@ -70,7 +70,9 @@ class TinyTransformer(nn.Module):
     per position); longer inputs are an error rather than silently cropped.
     """
 
-    def __init__(self, vocab_size: int, context: int, dim: int = 64, heads: int = 4, layers: int = 4) -> None:
+    def __init__(
+        self, vocab_size: int, context: int, dim: int = 64, heads: int = 4, layers: int = 4
+    ) -> None:
         super().__init__()
         self.context = context
         self.token = nn.Embedding(vocab_size, dim)
@@ -82,6 +84,8 @@ class TinyTransformer(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         time = ids.shape[1]
         if time > self.context:
-            raise ValueError(f"sequence of {time} tokens is longer than the context of {self.context}")
+            raise ValueError(
+                f"sequence of {time} tokens is longer than the context of {self.context}"
+            )
         x = self.token(ids) + self.position(torch.arange(time, device=ids.device))
         return self.head(self.norm(self.blocks(x)))
