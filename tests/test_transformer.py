@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import math
-from pathlib import Path
 
 import pytest
 import torch
@@ -12,10 +10,6 @@ from torch import nn
 from torch.nn import functional as F
 
 from torchprimer.transformer import Block, CausalSelfAttention, TinyTransformer
-
-ROOT = Path(__file__).resolve().parents[1]
-PAGE = ROOT / "docs" / "modern" / "attention.md"
-MODULE = ROOT / "src" / "torchprimer" / "transformer.py"
 
 
 @pytest.fixture(autouse=True)
@@ -95,41 +89,3 @@ def test_a_tiny_model_memorises_a_line():
         optimizer.step()
     assert loss.item() < 0.05
     assert model(ids[:, :-1]).argmax(dim=-1).tolist() == ids[:, 1:].tolist()
-
-
-def _classes(tree: ast.AST) -> dict[str, str]:
-    """Each class definition, without docstrings, as a comparable dump."""
-    found = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            for holder in [node, *[n for n in node.body if isinstance(n, ast.FunctionDef)]]:
-                body = holder.body
-                if (
-                    body
-                    and isinstance(body[0], ast.Expr)
-                    and isinstance(body[0].value, ast.Constant)
-                    and isinstance(body[0].value.value, str)
-                ):
-                    holder.body = body[1:]
-            found[node.name] = ast.dump(node)
-    return found
-
-
-def test_the_attention_page_shows_this_module_s_code():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tests"))
-    from doccheck import lex
-
-    page_source = "\n".join(
-        b.source
-        for b in lex(PAGE.read_text(encoding="utf-8")).python_blocks
-        if "class TinyTransformer" in b.source
-    )
-    on_page = _classes(ast.parse(page_source))
-    in_module = _classes(ast.parse(MODULE.read_text(encoding="utf-8")))
-    assert set(in_module) == {"CausalSelfAttention", "Block", "TinyTransformer"}
-    for name, dump in in_module.items():
-        assert on_page.get(name) == dump, (
-            f"{name} on the attention page differs from torchprimer.transformer"
-        )

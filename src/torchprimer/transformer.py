@@ -28,6 +28,7 @@ from torch.nn import functional as F
 __all__ = ["Block", "CausalSelfAttention", "TinyTransformer"]
 
 
+# --8<-- [start:model]
 class CausalSelfAttention(nn.Module):
     """Multi-head self-attention in which position ``t`` attends to positions ``0..t`` only."""
 
@@ -89,3 +90,4 @@ class TinyTransformer(nn.Module):
             )
         x = self.token(ids) + self.position(torch.arange(time, device=ids.device))
         return self.head(self.norm(self.blocks(x)))
+# --8<-- [end:model]

@@ -145,15 +145,23 @@ def expand_snippets(body: str, base: Path, errors: list[str], where: str) -> tup
         if m is None or m["escape"]:
             out.append(line)
             continue
-        target, _, lines = m["target"].partition(":")
+        target, _, part = m["target"].partition(":")
         path = base / target
         if not path.is_file():
             errors.append(f"{where}: snippet {m['target']!r} not found under {base}")
             continue
         text = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        if lines:
-            first, _, last = lines.partition(":")
+        if part and not part.replace(":", "").isdigit():  # a section between named markers
+            marker = re.compile(rf"--8<-- \[(start|end):{re.escape(part)}\]")
+            marks = [i for i, t in enumerate(text) if marker.search(t)]
+            if len(marks) != 2:
+                errors.append(f"{where}: snippet section {part!r} not found in {target}")
+                continue
+            text = text[marks[0] + 1 : marks[1]]
+        elif part:
+            first, _, last = part.partition(":")
             text = text[int(first or 1) - 1 : int(last) if last else None]
+        text = [t for t in text if "--8<-- [" not in t]  # the markers of other sections
         out += [m["indent"] + t if t.strip() else t for t in text]
         if out and not out[-1].endswith("\n"):
             out[-1] += "\n"
