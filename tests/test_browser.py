@@ -146,6 +146,14 @@ LAYOUT_PROBLEMS = """() => {
 }"""
 
 
+def switch_scheme(page, scheme: str) -> None:
+    """Switch the colour scheme with the header's toggle, as a reader does."""
+    label = "Switch to dark mode" if scheme == "slate" else "Switch to light mode"
+    page.locator(f"label[title='{label}']").click()
+    page.wait_for_function(f"document.body.getAttribute('data-md-color-scheme') === '{scheme}'")
+    page.wait_for_timeout(300)  # Material fades colours over 250 ms
+
+
 def accessibility_problems(page) -> list[str]:
     """axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it stands, one line each."""
     if not page.evaluate("typeof axe !== 'undefined'"):
@@ -186,9 +194,9 @@ def test_page_loads_cleanly(source, base_url, context, page, assert_clean):
     shoot(page, shot_name(url_path))
     problems = page.evaluate(LAYOUT_PROBLEMS)
     problems += [f"light scheme: {p}" for p in accessibility_problems(page)]
-    page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
+    switch_scheme(page, "slate")
     problems += [f"dark scheme: {p}" for p in accessibility_problems(page)]
-    page.evaluate("document.body.setAttribute('data-md-color-scheme', 'default')")
+    switch_scheme(page, "default")
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(200)  # let the theme re-lay the page out for the narrow window
     problems += [f"phone width: {p}" for p in page.evaluate(LAYOUT_PROBLEMS) if "wider than" in p]
@@ -355,7 +363,9 @@ def test_exercise_solutions_are_hidden_until_opened_and_copy_as_code(
     base_url, new_context, assert_clean
 ):
     source = DOCS / "basics" / "exercises.md"
-    solutions = [b for b in lex(source.read_text(encoding="utf-8")).python_blocks if b.indent]
+    text = source.read_text(encoding="utf-8")
+    opens = [m.start() for m in re.finditer(r'^\?\?\? success "Solution"', text, re.M)]
+    solutions = [next(b for b in lex(text).python_blocks if b.start > at) for at in opens]
     assert solutions, "the exercises page has no solution blocks"
     ctx = new_context(viewport=DESKTOP, permissions=["clipboard-read", "clipboard-write"])
     page = ctx.new_page()
