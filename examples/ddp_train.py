@@ -37,14 +37,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
-from torch import nn
-from torch.nn.parallel import DistributedDataParallel as DDP
-from torch.utils.data import DataLoader, TensorDataset
-
-from torchprimer import distributed as tpd
 from torchprimer.examples_cli import (
     ARGV_ENV,
     ExampleParser,
@@ -55,7 +47,6 @@ from torchprimer.examples_cli import (
     positive_float,
     positive_int,
 )
-from torchprimer.training import evaluate
 
 # %% [markdown]
 # ## Arguments
@@ -98,6 +89,23 @@ if args.compare_with_torchrun and args.batch_size % args.compare_with_torchrun:
     parser.error(
         f"--batch-size {args.batch_size} does not split into {args.compare_with_torchrun} processes"
     )
+
+# %% [markdown]
+# The arguments are checked before torch is even imported, so a typo costs no time. Then
+# the rest, and the checkpoint folder, which must exist (a mistyped path must not start a
+# fresh run that looks like a resumed one):
+
+# %%
+import torch
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.utils.data import DataLoader, TensorDataset
+
+from torchprimer import distributed as tpd
+from torchprimer.training import evaluate
+
 if args.checkpoint_dir is not None:
     try:
         tpd.checkpoint_dir(args.checkpoint_dir)
