@@ -103,11 +103,12 @@ def settle(page) -> None:
             window.scrollTo(0, document.body.scrollHeight);  // what loads on scrolling, loads
             await sleep(50);
             window.scrollTo(0, 0);
-            await sleep(300);  // the header's tabs fade back in
+            await document.fonts.ready;
         }"""
     )
     page.wait_for_function("Array.from(document.images).every(img => img.complete)", timeout=10_000)
-    page.wait_for_load_state("networkidle")
+    # the header's tabs hide while the page is scrolled down, and come back at the top
+    page.wait_for_function("!document.querySelector('.md-tabs')?.hidden", timeout=10_000)
 
 
 # Read in the page: what a reader would see as broken. Code and notebook cells are left out
@@ -150,7 +151,10 @@ def switch_scheme(page, scheme: str) -> None:
     label = "Switch to dark mode" if scheme == "slate" else "Switch to light mode"
     page.locator(f"label[title='{label}']").click()
     page.wait_for_function(f"document.body.getAttribute('data-md-color-scheme') === '{scheme}'")
-    page.wait_for_timeout(300)  # Material fades colours over 250 ms
+    # colours change with a transition: wait until every running one has ended
+    page.wait_for_function(
+        "document.getAnimations().every(a => a.playState !== 'running')", timeout=10_000
+    )
 
 
 def accessibility_problems(page, colours_only: bool = False) -> list[str]:
@@ -212,7 +216,7 @@ def test_page_loads_cleanly(source, base_url, context, page, assert_clean):
     switch_scheme(page, "slate")
     problems += [f"dark scheme: {p}" for p in accessibility_problems(page, colours_only=True)]
     page.set_viewport_size(PHONE)
-    page.wait_for_timeout(200)  # let the theme re-lay the page out for the narrow window
+    page.wait_for_function("window.innerWidth === 390")  # the narrow window, laid out
     problems += [f"phone width: {p}" for p in page.evaluate(LAYOUT_PROBLEMS) if "wider than" in p]
     assert_clean(context.watch.problems + problems, url_path)
 
