@@ -13,7 +13,8 @@ is never used, the tests run offline) against the site built once with
   ``.ipynb`` downloads work;
 * a missing address gets the site's own 404 page, which helps the reader on.
 
-Screenshots of every page land in ``artifacts/screenshots/`` (git-ignored) to look at.
+A page that fails is photographed into ``artifacts/screenshots/`` (git-ignored), as are
+search, the palette and the 404 page, to look at.
 ``make test`` installs Chromium when it can (see the Makefile's ``browser`` target); without
 it these tests skip, saying how to install it.
 """
@@ -210,7 +211,6 @@ def test_page_loads_cleanly(source, base_url, context, page, assert_clean):
     assert response is not None and response.status == 200, (
         f"{url_path}: HTTP {response and response.status}"
     )
-    shoot(page, shot_name(url_path), full_page=False)
     problems = page.evaluate(LAYOUT_PROBLEMS)
     problems += [f"light scheme: {p}" for p in accessibility_problems(page)]
     switch_scheme(page, "slate")
@@ -218,6 +218,8 @@ def test_page_loads_cleanly(source, base_url, context, page, assert_clean):
     page.set_viewport_size(PHONE)
     page.wait_for_function("window.innerWidth === 390")  # the narrow window, laid out
     problems += [f"phone width: {p}" for p in page.evaluate(LAYOUT_PROBLEMS) if "wider than" in p]
+    if problems or context.watch.problems:  # a picture of what failed, to look at
+        shoot(page, shot_name(url_path))
     assert_clean(context.watch.problems + problems, url_path)
 
 

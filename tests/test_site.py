@@ -10,6 +10,7 @@ the Markdown source; every page states its versions and its downloads are its bl
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import subprocess
@@ -40,9 +41,15 @@ def page_id(page: Path) -> str:
 
 
 def built_html(site: Path, page: Path) -> BeautifulSoup:
+    """The built page's HTML, parsed once per run (tests read it, never change it)."""
     rel = page.relative_to(DOCS).with_suffix("")
     folder = rel.parent if rel.name == "index" else rel
-    return BeautifulSoup((site / folder / "index.html").read_text(encoding="utf-8"), "html.parser")
+    return _parse(site / folder / "index.html")
+
+
+@functools.cache
+def _parse(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
 def python_blocks_in_html(soup: BeautifulSoup) -> list[tuple[str, bool]]:
@@ -121,10 +128,12 @@ def test_api_reference_shows_only_docstring_examples_the_tests_run(built_site):
 
 
 def _visible_text(soup: BeautifulSoup) -> str:
+    """The article's text outside code, scripts and styles."""
     article = soup.select_one("article") or soup
-    for tag in article.select("script, style, code, pre"):
-        tag.decompose()
-    return article.get_text(" ")
+    hidden = {"script", "style", "code", "pre"}
+    return " ".join(
+        t for t in article.find_all(string=True) if not any(p.name in hidden for p in t.parents)
+    )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
