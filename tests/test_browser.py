@@ -108,8 +108,11 @@ def settle(page) -> None:
         }"""
     )
     page.wait_for_function("Array.from(document.images).every(img => img.complete)", timeout=10_000)
-    # the header's tabs hide while the page is scrolled down, and come back at the top
+    # the header's tabs hide while the page is scrolled down, and fade back in at the top
     page.wait_for_function("!document.querySelector('.md-tabs')?.hidden", timeout=10_000)
+    page.wait_for_function(
+        "document.getAnimations().every(a => a.playState !== 'running')", timeout=10_000
+    )
 
 
 # Read in the page: what a reader would see as broken. Code and notebook cells are left out
@@ -188,6 +191,53 @@ def wait_for_search_index(page) -> None:
     )
 
 
+def example_page_problems(notebook: Path, page, base_url: str) -> list[str]:
+    """What an example page must show: its outputs and figures, its stamp, and downloads that work."""
+    problems = []
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    has_figure = any(
+        "image/png" in out.get("data", {}) or "image/svg+xml" in out.get("data", {})
+        for cell in cells
+        for out in cell.get("outputs", [])
+    )
+    if page.locator(".jp-OutputArea-output").count() == 0:
+        problems.append("the example page shows no cell outputs")
+    widths = page.locator(".jp-OutputArea-output img").evaluate_all(
+        "imgs => imgs.map(i => i.naturalWidth)"
+    )
+    if has_figure and not (widths and all(w > 0 for w in widths)):
+        problems.append("the notebook has figures the page does not show")
+    # the provenance stamp: a table of where, when and with what the run happened
+    stamps = page.locator("article table").evaluate_all(
+        """tables => tables.map(t => Object.fromEntries(Array.from(t.rows)
+            .filter(r => r.cells.length === 2)
+            .map(r => [r.cells[0].innerText.trim(), r.cells[1].innerText.trim()])))"""
+    )
+    stamp = next((t for t in stamps if {"device", "torch", "date"} <= t.keys()), None)
+    if stamp is None or not (
+        re.match(r"\d+\.\d+", stamp["torch"])
+        and re.match(r"20\d\d-\d\d-\d\d", stamp["date"])
+        and stamp["device"]
+    ):
+        problems.append(f"no provenance stamp (device, torch, date) on the example page: {stamp}")
+    links = page.locator("article a[href$='.py'], article a[href$='.ipynb']")
+    # the site's own copies; the header's "view source" button points at the repository
+    hrefs = sorted(
+        {h for h in links.evaluate_all("as => as.map(a => a.href)") if h.startswith(base_url)}
+    )
+    if {h.rsplit(".", 1)[1] for h in hrefs} != {"py", "ipynb"}:
+        problems.append(f"download links for .py and .ipynb expected, found {hrefs}")
+    for href in hrefs:
+        got = page.request.get(href)
+        if got.status != 200:
+            problems.append(f"download {href}: HTTP {got.status}")
+        elif href.endswith(".ipynb") and not json.loads(got.text())["cells"]:
+            problems.append(f"{href} is not a notebook")
+        elif href.endswith(".py"):
+            compile(got.text(), href, "exec")  # the script downloads as valid Python
+    return problems
+
+
 def visit(page, url: str):
     response = page.goto(url, wait_until="load")
     settle(page)
@@ -212,6 +262,8 @@ def test_page_loads_cleanly(source, base_url, context, page, assert_clean):
         f"{url_path}: HTTP {response and response.status}"
     )
     problems = page.evaluate(LAYOUT_PROBLEMS)
+    if source.suffix == ".ipynb":
+        problems += example_page_problems(source, page, base_url)
     problems += [f"light scheme: {p}" for p in accessibility_problems(page)]
     switch_scheme(page, "slate")
     problems += [f"dark scheme: {p}" for p in accessibility_problems(page, colours_only=True)]
@@ -314,33 +366,28 @@ def test_copy_button_gives_code_that_runs(base_url, new_context, assert_clean, t
     assert proc.stdout == page_script(lex(COPY_PAGE.read_text(encoding="utf-8")))[1]
 
 
-@pytest.mark.parametrize("message", ERROR_MESSAGES)
-def test_an_error_message_pasted_into_search_finds_its_explanation(
-    message, base_url, context, page, assert_clean
+def test_error_messages_pasted_into_search_find_their_explanation(
+    base_url, context, page, assert_clean
 ):
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     visit(page, base_url)
     page.keyboard.press("/")
     wait_for_search_index(page)
-    page.keyboard.insert_text(message)  # as a paste: all at once
+    search = page.locator("input.md-search__input")
     results = page.locator(".md-search-result__item a.md-search-result__link")
-    for _ in range(
-        5
-    ):  # a query that reached the worker before its index did gets no answer: ask again
-        try:
-            results.first.wait_for(timeout=4_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("End")
-            page.keyboard.type(" ")
-            page.keyboard.press("Backspace")
-    results.first.wait_for(timeout=4_000)
-    page.wait_for_timeout(500)  # the search worker answers the last change; let it land
-    first = urlsplit(results.first.get_attribute("href") or "").path
-    assert first.endswith("/reference/troubleshooting/") or "reference/troubleshooting/" in (
-        results.first.evaluate("a => a.href")
-    ), f"searching {message!r} first offers {first}"
+    first_found = {}
+    for message in ERROR_MESSAGES:
+        search.fill("")
+        page.keyboard.insert_text(message)  # as a paste: all at once
+        page.keyboard.press("End")  # the search box answers keys, as after a paste with Ctrl+V
+        results.first.wait_for(timeout=10_000)
+        page.wait_for_timeout(500)  # the search worker answers the last change; let it land
+        first_found[message] = urlsplit(results.first.evaluate("a => a.href")).path
+    wrong = {
+        m: path
+        for m, path in first_found.items()
+        if not path.endswith("/reference/troubleshooting/")
+    }
+    assert wrong == {}, "searching these messages does not first offer the troubleshooting page"
     assert_clean(context.watch.problems, page.url)
 
 
@@ -423,52 +470,6 @@ def test_exercise_solutions_are_hidden_until_opened_and_copy_as_code(
 
 
 # --- example pages ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("notebook", EXAMPLES, ids=lambda p: p.name)
-def test_example_page_shows_outputs_and_downloads(notebook, base_url, context, page, assert_clean):
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    has_figure = any(
-        "image/png" in out.get("data", {}) or "image/svg+xml" in out.get("data", {})
-        for cell in cells
-        for out in cell.get("outputs", [])
-    )
-    url_path = page_url(notebook)
-    visit(page, base_url + url_path)
-    outputs = page.locator(".jp-OutputArea-output")
-    assert outputs.count() > 0, "the example page shows no cell outputs"
-    figures = page.locator(".jp-OutputArea-output img")
-    if has_figure:
-        assert figures.count() > 0, "the notebook has figures the page does not show"
-        widths = figures.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
-        assert all(w > 0 for w in widths), "a figure on the example page did not load"
-    # the provenance stamp: a table of where, when and with what the run happened
-    stamps = page.locator("article table").evaluate_all(
-        """tables => tables.map(t => Object.fromEntries(Array.from(t.rows)
-            .filter(r => r.cells.length === 2)
-            .map(r => [r.cells[0].innerText.trim(), r.cells[1].innerText.trim()])))"""
-    )
-    stamp = next((t for t in stamps if {"device", "torch", "date"} <= t.keys()), None)
-    assert stamp is not None, "no provenance stamp (device, torch, date) on the example page"
-    assert re.match(r"\d+\.\d+", stamp["torch"]), stamp
-    assert re.match(r"20\d\d-\d\d-\d\d", stamp["date"]), stamp
-    assert stamp["device"], stamp
-    links = page.locator("article a[href$='.py'], article a[href$='.ipynb']")
-    # the site's own copies; the header's "view source" button points at the repository
-    hrefs = sorted(
-        {h for h in links.evaluate_all("as => as.map(a => a.href)") if h.startswith(base_url)}
-    )
-    kinds = {h.rsplit(".", 1)[1] for h in hrefs}
-    assert kinds == {"py", "ipynb"}, f"download links for .py and .ipynb expected, found {hrefs}"
-    for href in hrefs:
-        got = page.request.get(href)
-        assert got.status == 200, f"download {href}: HTTP {got.status}"
-        body = got.text()
-        if href.endswith(".ipynb"):
-            assert json.loads(body)["cells"], f"{href} is not a notebook"
-        else:
-            compile(body, href, "exec")  # the script downloads as valid Python
-    assert_clean(context.watch.problems, page.url)
 
 
 # --- a missing address --------------------------------------------------------------------
