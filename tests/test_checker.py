@@ -338,3 +338,12 @@ def test_front_matter_is_read_and_not_a_block():
     )
     assert page.meta == {"description": "A page.", "builds_on": ["a.md"]}
     assert [b.line for b in page.python_blocks] == [8]
+
+
+def test_a_submodule_only_preloading_imported_is_refused(tmp_path):
+    # the runner preloads matplotlib.pyplot; a fresh interpreter would not have it after `import matplotlib`
+    page = "# T\n\n```python\nimport matplotlib\nprint(matplotlib.pyplot.__name__)\n#> matplotlib.pyplot\n```\n"
+    with pytest.raises(CheckFailure, match="uses matplotlib.pyplot without importing it"):
+        evaluate_all(write(tmp_path, page))
+    fine = page.replace("import matplotlib\n", "import matplotlib.pyplot\n")
+    assert evaluate_all(write(tmp_path, fine, "fine.md")) == 1

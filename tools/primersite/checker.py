@@ -132,6 +132,11 @@ def check_script(path: Path, page: Page, run: PageRun, environ: dict[str, str]) 
             )
         )
         raise CheckFailure(f"{where}: its output differs from the page\n{diff}")
+    if run.undeclared:
+        raise CheckFailure(
+            f"{where}: uses {', '.join(run.undeclared)} without importing it; in a fresh interpreter "
+            "that is an AttributeError (import the submodule where the page first uses it)"
+        )
     if run.writes:
         raise CheckFailure(f"{where}: wrote outside its folder: {', '.join(run.writes[:5])}")
     for name, data in run.files.items():

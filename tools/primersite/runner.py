@@ -14,9 +14,10 @@ records every file it opens for writing outside its folder, its temporary folder
 usual caches: a page may not write into the repository or anywhere else behind the
 reader's back.
 
-:class:`Zygote` keeps one child that has imported torch and nothing else, and forks a
-fresh process from it per page: ``import torch`` is paid once per test worker, and each
-page still starts from an empty namespace in a process of its own.
+:class:`Zygote` keeps one child that has imported torch and the packages pages use most
+(:mod:`primersite.preload`), and forks a fresh process from it per page: those imports are
+paid once per test worker, each page still starts from an empty namespace in a process of
+its own, and a page that reaches a preloaded submodule it never imported is refused.
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ WARNING_FLAGS = [
     "-W",
     "error::UserWarning",
 ]
-STATE = (
-    Path(tempfile.gettempdir()) / "primersite-state"
-)  # caches kept across runs (matplotlib's font list)
+# caches kept across runs (matplotlib's font list)
+STATE = Path(tempfile.gettempdir()) / "primersite-state"
+# in a zygote: what preloading imported, per preloaded module (primersite.preload)
+_PRELOADED: dict[str, set[str]] = {}
 
 
 @dataclass
@@ -72,6 +74,8 @@ class PageRun:
     writes: list[str] = field(default_factory=list)
     # what the run left in its folder, by relative path
     files: dict[str, bytes] = field(default_factory=dict)
+    # submodules the page reached without importing them (see primersite.preload)
+    undeclared: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -175,6 +179,8 @@ def _collect(capture: Path, run_dir: Path, returncode: int, request: dict) -> Pa
             run.statements.append(Statement(event["block"], event["line"], event["end_line"], out))
         elif event["event"] == "error":
             run.error = event
+        elif event["event"] == "undeclared":
+            run.undeclared = event["modules"]
         elif event["event"] == "end":
             done = True
     if (capture / "writes.log").exists():
@@ -309,16 +315,23 @@ def child(capture: Path) -> int:
     atexit._run_exitfuncs()  # what a script prints on its way out is part of its output
     sys.stdout.flush()
     _libc_flush()
+    if _PRELOADED:
+        from primersite.preload import undeclared_submodules
+
+        source = script.read_text(encoding="utf-8")
+        emit(
+            event="undeclared", modules=undeclared_submodules(source, _PRELOADED, set(sys.modules))
+        )
     emit(event="end")
     return 0
 
 
 class Zygote:
-    """A process that has imported torch; each page runs in a fresh fork of it.
+    """A process that has imported torch and the packages pages use most; each page runs in
+    a fresh fork of it.
 
     Forking copies the imported modules, not any state a page made: every page gets a new
-    process, an empty ``__main__`` and its own folder, as if its first line were
-    ``import torch``.
+    process, an empty ``__main__`` and its own folder.
     """
 
     def __init__(self) -> None:
@@ -374,6 +387,10 @@ class Zygote:
 
 def zygote_serve() -> int:
     import torch  # noqa: F401 - the one import every page starts with; paid once
+
+    from primersite.preload import preload
+
+    _PRELOADED.update(preload())  # the rest of what pages import most (see primersite.preload)
 
     print("ready", flush=True)
     for line in sys.stdin:
