@@ -90,4 +90,4 @@ class TinyTransformer(nn.Module):
             )
         x = self.token(ids) + self.position(torch.arange(time, device=ids.device))
         return self.head(self.norm(self.blocks(x)))
-# --8<-- [end:model]
+        # --8<-- [end:model]
