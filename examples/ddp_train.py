@@ -145,20 +145,9 @@ def make_model(hidden: int) -> nn.Module:
 
 
 # %%
-def train(args, ctx: tpd.Context):
-    torch.manual_seed(args.seed)
-    model = make_model(args.hidden).to(ctx.device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
-    loader = tpd.shard_loader(train_set, args.batch_size, ctx, seed=args.seed)
-    per_epoch = len(loader)
-    total = (
-        args.epochs * per_epoch
-        if args.max_steps is None
-        else min(args.max_steps, args.epochs * per_epoch)
-    )
-    global_batch = args.batch_size * ctx.world_size
+def resume(args, ctx: tpd.Context, model, optimizer, global_batch: int) -> int:
+    """Load the newest step checkpoint, if any, into model and optimizer; return its step."""
     step = 0
-
     latest = tpd.latest_checkpoint(args.checkpoint_dir) if args.checkpoint_dir else None
     if latest is not None:
         state = tpd.load_checkpoint(latest, map_location=ctx.device)
@@ -177,6 +166,33 @@ def train(args, ctx: tpd.Context):
         tpd.print0(
             ctx, f"resumed from {latest.name} at step {step} (attempt {ctx.restart_count + 1})"
         )
+    return step
+
+
+def crash_if_asked(step: int, args, ctx: tpd.Context) -> None:
+    """--fail-at-step: the last rank kills itself once, on the first attempt, to show a restart."""
+    if step == args.fail_at_step and ctx.restart_count == 0 and ctx.rank == ctx.world_size - 1:
+        print(
+            f"rank {ctx.rank}: simulated crash (SIGKILL) at step {step}",
+            file=sys.stderr,
+            flush=True,
+        )
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def train(args, ctx: tpd.Context):
+    torch.manual_seed(args.seed)
+    model = make_model(args.hidden).to(ctx.device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+    loader = tpd.shard_loader(train_set, args.batch_size, ctx, seed=args.seed)
+    per_epoch = len(loader)
+    total = (
+        args.epochs * per_epoch
+        if args.max_steps is None
+        else min(args.max_steps, args.epochs * per_epoch)
+    )
+    global_batch = args.batch_size * ctx.world_size
+    step = resume(args, ctx, model, optimizer, global_batch)
 
     def checkpoint(step):
         tpd.save_checkpoint(
@@ -214,17 +230,7 @@ def train(args, ctx: tpd.Context):
         loader.sampler.set_epoch(epoch)
         sums = torch.zeros(3, dtype=torch.float64, device=ctx.device)  # loss * n, correct, n
         for inputs, targets in itertools.islice(loader, done, None):
-            if (
-                step == args.fail_at_step
-                and ctx.restart_count == 0
-                and ctx.rank == ctx.world_size - 1
-            ):
-                print(
-                    f"rank {ctx.rank}: simulated crash (SIGKILL) at step {step}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                os.kill(os.getpid(), signal.SIGKILL)
+            crash_if_asked(step, args, ctx)
             inputs, targets = inputs.to(ctx.device), targets.to(ctx.device)
             optimizer.zero_grad(set_to_none=True)
             outputs = net(inputs)
@@ -250,9 +256,8 @@ def train(args, ctx: tpd.Context):
             if step == total:
                 break
         if ctx.distributed:
-            torch.distributed.all_reduce(
-                sums
-            )  # the log shows all ranks' samples, not rank 0's shard
+            # the log shows all ranks' samples, not rank 0's shard
+            torch.distributed.all_reduce(sums)
         loss_sum, correct, seen = sums.tolist()
         tpd.print0(
             ctx,
@@ -324,9 +329,8 @@ if ctx.is_main:
 if args.compare_with_torchrun and ctx.is_main:
     n = args.compare_with_torchrun
     with tempfile.TemporaryDirectory() as folder:
-        script = Path(
-            globals().get("__file__", "examples/ddp_train.py")
-        )  # a kernel has no __file__
+        # a kernel has no __file__
+        script = Path(globals().get("__file__", "examples/ddp_train.py"))
         command = [
             sys.executable,
             "-m",

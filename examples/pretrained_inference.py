@@ -161,9 +161,8 @@ import os
 
 with tempfile.TemporaryDirectory() as tmp:
     suspicious = Path(tmp) / "suspicious.pt"
-    torch.save(
-        {"weight": torch.zeros(2), "hook": os.system}, suspicious
-    )  # a reference to os.system, pickled
+    # a reference to os.system, pickled
+    torch.save({"weight": torch.zeros(2), "hook": os.system}, suspicious)
     try:
         torch.load(suspicious, weights_only=True)
     except Exception as err:  # pickle.UnpicklingError
@@ -432,9 +431,8 @@ if args.torchvision_download:
     from skimage.data import chelsea
 
     net = resnet18(weights=weights).eval()
-    photo = torch.from_numpy(chelsea()).permute(
-        2, 0, 1
-    )  # uint8 (3, H, W), as the transforms expect
+    # uint8 (3, H, W), as the transforms expect
+    photo = torch.from_numpy(chelsea()).permute(2, 0, 1)
     with torch.no_grad():
         probs = torch.softmax(net(weights.transforms()(photo).unsqueeze(0)), dim=1)[0]
     for p, k in zip(*probs.topk(3)):

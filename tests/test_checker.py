@@ -194,9 +194,8 @@ def test_skip_with_reason_skips_and_reports_it(tmp_path):
     )
     with pytest.raises(Skipped, match="needs the internet"):
         evaluate_all(path)
-    assert (
-        page_script(lex(path.read_text()))[0] == ""
-    )  # a skipped block is not in the script either
+    # a skipped block is not in the script either
+    assert page_script(lex(path.read_text()))[0] == ""
 
 
 def test_a_skip_runs_when_its_data_is_there(tmp_path, monkeypatch):

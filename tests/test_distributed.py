@@ -240,9 +240,8 @@ def test_checkpoint_round_trip_keeps_the_newest_two(tmp_path):
     assert tpd.latest_checkpoint(tmp_path) == path
     state = tpd.load_checkpoint(path)
     assert state["step"] == 30 and state["w"].tolist() == [30.0, 30.0]
-    sidecar = json.loads(
-        (tmp_path / "step-000030.json").read_text()
-    )  # torchprimer.checkpoint's format
+    # torchprimer.checkpoint's format
+    sidecar = json.loads((tmp_path / "step-000030.json").read_text())
     assert sidecar["sha256"] == sha256_file(path) and sidecar["metadata"] == {
         "step": 30,
         "world_size": 1,
@@ -413,9 +412,8 @@ def two_process_run(tmp_path_factory):
 def test_two_processes_equal_one_process_with_the_combined_batch(two_process_run, tmp_path):
     folder, result = two_process_run
     assert "2 process(es), backend gloo, 32 samples each per step = 64 per step" in result.stdout
-    assert (
-        "largest parameter difference between ranks: 0.0" in result.stdout
-    )  # DDP kept them in sync
+    # DDP kept them in sync
+    assert "largest parameter difference between ranks: 0.0" in result.stdout
     assert result.stdout.count("largest parameter") == 1  # rank 0 alone logs
     single, seconds = run(
         [

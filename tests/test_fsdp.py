@@ -148,7 +148,6 @@ def test_two_sharded_ranks_train_what_one_process_trains(tmp_path, mode):
         assert sum(s["local"][0] for s in per_rank) == p.shape[0]
         assert all(s["local"] == s["grad"] == s["momentum"] for s in per_rank)
         assert all(s["local"][0] < p.shape[0] for s in per_rank)  # nobody holds the whole parameter
-        rows = torch.tensor(
-            [row for s in per_rank for row in s["rows"]]
-        )  # rank 0's rows, then rank 1's
+        # rank 0's rows, then rank 1's
+        rows = torch.tensor([row for s in per_rank for row in s["rows"]])
         assert torch.equal(rows.reshape(p.shape), weights[name]), name

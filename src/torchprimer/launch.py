@@ -23,10 +23,12 @@ if __name__ == "__main__":
     if _QUIET_CPP:
         os.environ["TORCH_CPP_LOG_LEVEL"] = "FATAL"
 
+import contextlib  # noqa: E402
 import logging  # noqa: E402
 import socket  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
+from collections.abc import Iterator, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import torch.distributed as dist  # noqa: E402
 
@@ -148,12 +150,7 @@ def launch(argv: Sequence[str] | None = None) -> int:
         else (args.rdzv_endpoint or f"{args.master_addr}:{args.master_port}")
     )
     try:
-        check_nproc_per_node(args.nproc_per_node)
-        check_nnodes(args.nnodes)
-        if not args.standalone:
-            check_host(endpoint)
-        if not (args.module or args.no_python) and not Path(args.training_script).is_file():
-            raise FileNotFoundError(f"training script {args.training_script} does not exist")
+        _check_args(args, endpoint)
     except (ValueError, FileNotFoundError) as err:
         print(f"{_PROG}: error: {err}", file=sys.stderr)
         return 2
@@ -163,6 +160,35 @@ def launch(argv: Sequence[str] | None = None) -> int:
         # failed attempt stay in it: a restarted gloo/NCCL rank can read a dead peer's
         # address and fail (pytorch/pytorch#135712, #167288). A fresh store per attempt:
         os.environ.setdefault("TORCH_DISABLE_SHARE_RDZV_TCP_STORE", "1")
+    if "OMP_NUM_THREADS" not in os.environ and args.nproc_per_node != "1":
+        # what torchrun does for several processes per machine, without its multi-line warning
+        os.environ["OMP_NUM_THREADS"] = "1"
+    with _quiet_elastic_logs():
+        try:
+            torchrun.run(args)
+        except ChildFailedError as err:
+            return _report_failed_job(err, args.training_script)
+        except (RendezvousError, dist.DistError, TimeoutError) as err:
+            print(
+                f"{_PROG}: error: rendezvous at {endpoint} failed: {_first_line(err)}",
+                file=sys.stderr,
+            )
+            return 1
+    return 0
+
+
+def _check_args(args: Any, endpoint: str) -> None:
+    check_nproc_per_node(args.nproc_per_node)
+    check_nnodes(args.nnodes)
+    if not args.standalone:
+        check_host(endpoint)
+    if not (args.module or args.no_python) and not Path(args.training_script).is_file():
+        raise FileNotFoundError(f"training script {args.training_script} does not exist")
+
+
+@contextlib.contextmanager
+def _quiet_elastic_logs() -> Iterator[None]:
+    """Filters the elastic agent's warnings out of torch's log handlers, unless ``$LOGLEVEL`` is set."""
     handlers = {
         h for name in ("torch", "torch.distributed") for h in logging.getLogger(name).handlers
     }
@@ -172,43 +198,35 @@ def launch(argv: Sequence[str] | None = None) -> int:
     if "LOGLEVEL" not in os.environ:
         for handler in handlers:
             handler.addFilter(quiet)
-    if "OMP_NUM_THREADS" not in os.environ and args.nproc_per_node != "1":
-        # what torchrun does for several processes per machine, without its multi-line warning
-        os.environ["OMP_NUM_THREADS"] = "1"
     try:
-        torchrun.run(args)
-    except ChildFailedError as err:
-        rank, failure = err.get_first_failure()
-        message = (
-            failure.message
-            if isinstance(failure.message, str)
-            else failure.message.get("message", "")
-        )
-        if failure.exitcode == 2 and message and failure.error_file_data.get("message"):
-            print(message, file=sys.stderr)  # the script's own one-line verdict on its input
-            return 2
-        how = (
-            f"was killed by {failure.signal_name()}"
-            if failure.exitcode < 0
-            else f"exited with status {failure.exitcode}"
-        )
-        others = len(err.failures) - 1
-        print(
-            f"{_PROG}: error: {args.training_script} failed: rank {rank} {how}"
-            + (f" (and {others} more rank{'s' if others > 1 else ''})" if others else "")
-            + "; its own output is above",
-            file=sys.stderr,
-        )
-        return 1
-    except (RendezvousError, dist.DistError, TimeoutError) as err:
-        print(
-            f"{_PROG}: error: rendezvous at {endpoint} failed: {_first_line(err)}", file=sys.stderr
-        )
-        return 1
+        yield
     finally:
         for handler in handlers:
             handler.removeFilter(quiet)
-    return 0
+
+
+def _report_failed_job(err: Any, script: str) -> int:
+    """Prints one line for a failed job; returns its exit status (2 when a rank said bad input)."""
+    rank, failure = err.get_first_failure()
+    message = (
+        failure.message if isinstance(failure.message, str) else failure.message.get("message", "")
+    )
+    if failure.exitcode == 2 and message and failure.error_file_data.get("message"):
+        print(message, file=sys.stderr)  # the script's own one-line verdict on its input
+        return 2
+    how = (
+        f"was killed by {failure.signal_name()}"
+        if failure.exitcode < 0
+        else f"exited with status {failure.exitcode}"
+    )
+    others = len(err.failures) - 1
+    print(
+        f"{_PROG}: error: {script} failed: rank {rank} {how}"
+        + (f" (and {others} more rank{'s' if others > 1 else ''})" if others else "")
+        + "; its own output is above",
+        file=sys.stderr,
+    )
+    return 1
 
 
 if __name__ == "__main__":

@@ -28,84 +28,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
+from torchprimer.tally import EpochResult, Tally
+
 __all__ = ["EpochResult", "evaluate", "train_one_epoch"]
-
-
-@dataclass(frozen=True)
-class EpochResult:
-    """What one pass over a loader measured.
-
-    Attributes:
-        loss: mean loss per sample over the pass (batches weighted by their size, so a
-            short last batch counts for what it holds).
-        accuracy: fraction of samples whose largest output is the target class, when the
-            targets are class indices (``int64``) and the outputs are ``[N, C]`` scores;
-            ``None`` otherwise (regression, multi-label, ...).
-        samples: how many samples the pass saw.
-
-    >>> EpochResult(loss=0.5, accuracy=None, samples=10)
-    EpochResult(loss=0.5, accuracy=None, samples=10)
-    """
-
-    loss: float
-    accuracy: float | None
-    samples: int
-
-
-class _Tally:
-    """Sums loss and correct predictions over batches, weighting each batch by its size."""
-
-    def __init__(self) -> None:
-        self.loss_sum = 0.0
-        self.correct = 0
-        self.samples = 0
-        self.batches = 0
-        # Accuracy is only meaningful if every batch was a classification batch.
-        self.classification = True
-
-    def add(
-        self, loss: torch.Tensor, outputs: torch.Tensor, targets: torch.Tensor, reduction: str
-    ) -> None:
-        n = _batch_size(targets)
-        # .item() syncs with the device once per batch; that is the price of an exact
-        # running total, and it keeps no graph alive.
-        value = loss.detach().float().item()
-        self.loss_sum += value if reduction == "sum" else value * n
-        self.samples += n
-        self.batches += 1
-        if (
-            self.classification
-            and targets.dtype == torch.int64
-            and targets.ndim == 1
-            and outputs.ndim == 2
-            and outputs.shape[0] == n
-        ):
-            self.correct += int((outputs.detach().argmax(dim=1) == targets).sum().item())
-        else:
-            self.classification = False
-
-    def result(self, where: str) -> EpochResult:
-        if self.batches == 0 or self.samples == 0:
-            raise ValueError(
-                f"{where}: the loader yielded no samples; "
-                "check the dataset is not empty and drop_last with a small dataset"
-            )
-        accuracy = self.correct / self.samples if self.classification else None
-        return EpochResult(
-            loss=self.loss_sum / self.samples, accuracy=accuracy, samples=self.samples
-        )
-
-
-def _batch_size(targets: torch.Tensor) -> int:
-    if targets.ndim == 0:
-        raise ValueError("targets must have a batch dimension; got a 0-d tensor")
-    return int(targets.shape[0])
 
 
 def _split_batch(batch: Any, where: str) -> tuple[Any, torch.Tensor]:
@@ -188,6 +118,33 @@ def _check_loss(loss: Any, where: str) -> torch.Tensor:
     return loss
 
 
+def _check_stepping(optimizer: Any, scheduler: Any, max_batches: Any, where: str) -> None:
+    if max_batches is not None and (
+        isinstance(max_batches, bool) or not isinstance(max_batches, int) or max_batches < 1
+    ):
+        raise ValueError(
+            f"{where}: max_batches must be a positive int or None; got {max_batches!r}"
+        )
+    if not (hasattr(optimizer, "zero_grad") and hasattr(optimizer, "step")):
+        raise ValueError(
+            f"{where}: optimizer must have zero_grad() and step(), "
+            f"e.g. torch.optim.SGD(model.parameters(), lr=0.1); got {type(optimizer).__name__}"
+        )
+    if scheduler is not None and not hasattr(scheduler, "step"):
+        raise ValueError(
+            f"{where}: scheduler must have step() or be None; got {type(scheduler).__name__}"
+        )
+
+
+def _progress_bar(loader: Iterable, max_batches: int | None) -> Any:
+    from tqdm.auto import tqdm  # imported here: no work at import of this module
+
+    total = len(loader) if hasattr(loader, "__len__") else None
+    if max_batches is not None and total is not None:
+        total = min(total, max_batches)
+    return tqdm(loader, total=total, desc="train", leave=False)
+
+
 def train_one_epoch(
     model: nn.Module,
     loader: Iterable,
@@ -239,35 +196,14 @@ def train_one_epoch(
     """
     where = "train_one_epoch"
     dev = _check_common(model, loader, loss_fn, device, where)
-    if max_batches is not None and (
-        isinstance(max_batches, bool) or not isinstance(max_batches, int) or max_batches < 1
-    ):
-        raise ValueError(
-            f"{where}: max_batches must be a positive int or None; got {max_batches!r}"
-        )
-    if not (hasattr(optimizer, "zero_grad") and hasattr(optimizer, "step")):
-        raise ValueError(
-            f"{where}: optimizer must have zero_grad() and step(), "
-            f"e.g. torch.optim.SGD(model.parameters(), lr=0.1); got {type(optimizer).__name__}"
-        )
-    if scheduler is not None and not hasattr(scheduler, "step"):
-        raise ValueError(
-            f"{where}: scheduler must have step() or be None; got {type(scheduler).__name__}"
-        )
+    _check_stepping(optimizer, scheduler, max_batches, where)
     _autocast(dev, autocast_dtype)  # validates the dtype before any work is done
     reduction = _reduction(loss_fn)
 
     model.train()
-    tally = _Tally()
-    batches: Iterable = loader
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm  # imported here: no work at import of this module
-
-        total = len(loader) if hasattr(loader, "__len__") else None
-        if max_batches is not None and total is not None:
-            total = min(total, max_batches)
-        batches = bar = tqdm(loader, total=total, desc="train", leave=False)
+    tally = Tally()
+    bar = _progress_bar(loader, max_batches) if progress else None
+    batches: Iterable = loader if bar is None else bar
     try:
         for batch in batches:
             inputs, targets = _split_batch(batch, where)
@@ -333,7 +269,7 @@ def evaluate(
     # (a frozen, eval-mode backbone inside a training model must stay in eval mode).
     modes = [(module, module.training) for module in model.modules()]
     model.eval()
-    tally = _Tally()
+    tally = Tally()
     try:
         with torch.inference_mode():
             for batch in loader:

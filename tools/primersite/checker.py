@@ -31,7 +31,8 @@ from sybil import Document, Region, Sybil
 from primersite import ROOT
 from primersite.figures import compare_figure
 from primersite.pages import Block, Page, expected_lines, lex, problems
-from primersite.runner import PageRun, Zygote, run_page
+from primersite.runner import PageRun, run_page
+from primersite.zygote import Zygote
 
 
 class CheckFailure(AssertionError):

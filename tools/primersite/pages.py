@@ -169,9 +169,8 @@ def expand_snippets(body: str, base: Path, errors: list[str], where: str) -> tup
     return "".join(out), used
 
 
-def lex(text: str, *, snippet_base: Path | None = None) -> Page:
-    """Find front matter, fenced blocks (top level, or indented in admonitions and tabs) and skips."""
-    page = Page(text)
+def _front_matter(page: Page, text: str) -> re.Match | None:
+    """Read the page's YAML front matter into ``page.meta``; return its match (or None)."""
     fm = FRONT_MATTER.match(text)
     if fm:
         try:
@@ -180,6 +179,39 @@ def lex(text: str, *, snippet_base: Path | None = None) -> Page:
             page.errors.append(f"front matter is not valid YAML: {str(err).splitlines()[0]}")
             meta = {}
         page.meta = meta if isinstance(meta, dict) else {}
+    return fm
+
+
+def _attach_skips(page: Page, text: str) -> None:
+    """Collect the skip directives and attach each well-formed one to the block it precedes."""
+    inside = [(b.start, b.end) for b in page.blocks]
+    for m in SKIP_ANY.finditer(text):
+        if any(s <= m.start() < e for s, e in inside):
+            continue  # a skip shown inside a code block is an example, not a directive
+        good = SKIP_GOOD.match(m["rest"].strip())
+        page.directives.append(
+            Directive(
+                m.start(),
+                m.end(),
+                text.count("\n", 0, m.start()) + 1,
+                good["reason"] if good else None,
+                good["env"] if good else None,
+                m.group(0),
+            )
+        )
+    for d in page.directives:
+        nxt = next((b for b in page.blocks if b.start > d.end), None)
+        if d.reason is not None and nxt is not None and nxt.python:
+            between = text[d.end : nxt.start]
+            if not between.strip() or between.strip().startswith("==="):
+                nxt.skip_reason, nxt.needs_env = d.reason, d.env
+                d.applied = True
+
+
+def lex(text: str, *, snippet_base: Path | None = None) -> Page:
+    """Find front matter, fenced blocks (top level, or indented in admonitions and tabs) and skips."""
+    page = Page(text)
+    fm = _front_matter(page, text)
     lines = text.splitlines(keepends=True)
     offsets = [0]
     for ln in lines:
@@ -214,28 +246,7 @@ def lex(text: str, *, snippet_base: Path | None = None) -> Page:
             )
         )
         i = j + 1
-    inside = [(b.start, b.end) for b in page.blocks]
-    for m in SKIP_ANY.finditer(text):
-        if any(s <= m.start() < e for s, e in inside):
-            continue  # a skip shown inside a code block is an example, not a directive
-        good = SKIP_GOOD.match(m["rest"].strip())
-        page.directives.append(
-            Directive(
-                m.start(),
-                m.end(),
-                text.count("\n", 0, m.start()) + 1,
-                good["reason"] if good else None,
-                good["env"] if good else None,
-                m.group(0),
-            )
-        )
-    for d in page.directives:
-        nxt = next((b for b in page.blocks if b.start > d.end), None)
-        if d.reason is not None and nxt is not None and nxt.python:
-            between = text[d.end : nxt.start]
-            if not between.strip() or between.strip().startswith("==="):
-                nxt.skip_reason, nxt.needs_env = d.reason, d.env
-                d.applied = True
+    _attach_skips(page, text)
     return page
 
 

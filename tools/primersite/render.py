@@ -79,19 +79,9 @@ def _as_example(example: str | os.PathLike[str] | Example) -> Example:
     return read_example(candidate)
 
 
-def _run_cells(
-    notebook,
-    example: Example,
-    args: list[str],
-    cwd: Path,
-    cell_timeout: int | None,
-    failed_dir: Path | None,
-    output_dir: Path,
-):
-    """Execute ``notebook`` in a kernel from a child process; return the executed notebook and seconds."""
-    import nbformat
-
-    env = {
+def _kernel_env(args: list[str]) -> dict[str, str]:
+    """The kernel's environment: the example's arguments, this checkout's packages, inline figures."""
+    return {
         **os.environ,
         ARGV_ENV: json.dumps(list(args)),
         # the packages from this checkout, even where they are not pip-installed (a GPU machine)
@@ -104,6 +94,21 @@ def _run_cells(
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def _run_cells(
+    notebook,
+    example: Example,
+    args: list[str],
+    cwd: Path,
+    cell_timeout: int | None,
+    failed_dir: Path | None,
+    output_dir: Path,
+):
+    """Execute ``notebook`` in a kernel from a child process; return the executed notebook and seconds."""
+    import nbformat
+
+    env = _kernel_env(args)
     with tempfile.TemporaryDirectory(prefix="primersite-render-") as tmp:
         before, after = Path(tmp) / "in.ipynb", Path(tmp) / "out.ipynb"
         nbformat.write(notebook, str(before))
@@ -130,17 +135,20 @@ def _run_cells(
         if failed_dir is not None:
             Path(failed_dir).mkdir(parents=True, exist_ok=True)
             nbformat.write(executed, str(Path(failed_dir) / f"{example.name}.failed.ipynb"))
-        lines = [
-            line[len(ERROR_MARK) :]
-            for line in proc.stderr.splitlines()
-            if line.startswith(ERROR_MARK)
-        ]
-        lines = lines or [line for line in proc.stderr.splitlines() if line.strip()]
         raise RenderError(
             f"{example.path.name}: render failed, {output_dir / example.name}.ipynb "
-            f"left as it was: {lines[-1] if lines else f'exit status {proc.returncode}'}"
+            f"left as it was: {_failure_line(proc)}"
         )
     return executed, elapsed
+
+
+def _failure_line(proc: subprocess.CompletedProcess) -> str:
+    """The kernel's own one-line reason (marked lines), else its last line of stderr."""
+    lines = [
+        line[len(ERROR_MARK) :] for line in proc.stderr.splitlines() if line.startswith(ERROR_MARK)
+    ]
+    lines = lines or [line for line in proc.stderr.splitlines() if line.strip()]
+    return lines[-1] if lines else f"exit status {proc.returncode}"
 
 
 def _finish(notebook, example: Example, elapsed: float, dirty: list[str]) -> dict[str, Any]:
@@ -231,12 +239,7 @@ def render(
     return stamp
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    example_args = None
-    if "--" in argv:
-        cut = argv.index("--")
-        argv, example_args = argv[:cut], argv[cut + 1 :]
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m primersite.render",
         description="Execute examples/<name>.py into docs/examples/<name>.ipynb, stamped and sealed.",
@@ -258,7 +261,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cell-timeout", type=int, default=3600, help="seconds per cell (default 3600)"
     )
-    opts = parser.parse_args(argv)
+    return parser
+
+
+def _choose(opts: argparse.Namespace, examples: list[Example], example_args) -> list[Example]:
+    """The examples the command line names; RenderError says why when it names none right."""
+    by_name = {ex.name: ex for ex in examples}
+    if opts.all == bool(opts.names):
+        raise RenderError("name the examples to render, or pass --all (not both)")
+    unknown = [n for n in opts.names if n not in by_name]
+    if unknown:
+        raise RenderError(
+            f"no example {unknown[0]!r} in {EXAMPLES_DIR} (have: {', '.join(by_name) or 'none'})"
+        )
+    chosen = examples if opts.all else [by_name[n] for n in opts.names]
+    if opts.gpu:
+        import torch  # only here: listing and checking need no torch
+
+        if not torch.cuda.is_available():
+            raise RenderError("--gpu: torch sees no CUDA GPU here")
+        if opts.all:
+            chosen = [ex for ex in chosen if ex.gpu_render_args is not None]
+    if example_args is not None and len(chosen) != 1:
+        raise RenderError("arguments after -- need exactly one example")
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    example_args = None
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, example_args = argv[:cut], argv[cut + 1 :]
+    opts = _parser().parse_args(argv)
 
     def fail(message: str) -> int:
         print(f"render: error: {message}", file=sys.stderr)
@@ -275,24 +310,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"EXAMPLE_DATA={ex.data}"
             )
         return 0
-    by_name = {ex.name: ex for ex in examples}
-    if opts.all == bool(opts.names):
-        return fail("name the examples to render, or pass --all (not both)")
-    unknown = [n for n in opts.names if n not in by_name]
-    if unknown:
-        return fail(
-            f"no example {unknown[0]!r} in {EXAMPLES_DIR} (have: {', '.join(by_name) or 'none'})"
-        )
-    chosen = examples if opts.all else [by_name[n] for n in opts.names]
-    if opts.gpu:
-        import torch
-
-        if not torch.cuda.is_available():
-            return fail("--gpu: torch sees no CUDA GPU here")
-        if opts.all:
-            chosen = [ex for ex in chosen if ex.gpu_render_args is not None]
-    if example_args is not None and len(chosen) != 1:
-        return fail("arguments after -- need exactly one example")
+    try:
+        chosen = _choose(opts, examples, example_args)
+    except RenderError as err:
+        return fail(str(err))
     for ex in chosen:
         shown = (
             example_args
