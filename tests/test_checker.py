@@ -326,6 +326,16 @@ def test_fill_writes_what_runs_print(tmp_path):
     assert evaluate_all(write(tmp_path, text)) == 1
 
 
+def test_fill_leaves_a_page_that_fails_as_it_was(tmp_path, capsys):
+    from primersite.__main__ import main
+
+    page = "# T\n\n```python\nprint(1)\n#> 1\nraise ValueError('boom')\nprint(3)\n#> 3\n```\n"
+    path = write(tmp_path, page)
+    assert main(["fill", str(path)]) == 1
+    assert path.read_text() == page  # the outputs after the failure are not lost
+    assert "stopped early at line 6 (ValueError: boom); page left as it was" in capsys.readouterr().err
+
+
 def test_lex_ignores_fences_shown_inside_a_longer_fence():
     page = lex("````markdown\n```python\nboom()\n```\n````\n")
     assert [b.python for b in page.blocks] == [False]

@@ -17,6 +17,11 @@ from pathlib import Path
 from primersite import DOCS, ROOT
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the checkout when it is inside it (pages may live elsewhere)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def _pages(paths: list[Path], parser: argparse.ArgumentParser) -> list[Path]:
     for path in paths:
         if not path.is_file() or path.suffix != ".md":
@@ -47,13 +52,29 @@ def check(paths: list[Path]) -> int:
         skipped = len(page.python_blocks) - len(page.runs(environ))
         status = "FAIL" if verdicts else "ok"
         print(
-            f"{status} {path.relative_to(ROOT)}: {len(page.runs(environ))} blocks ran, {skipped} skipped, "
+            f"{status} {_shown(path)}: {len(page.runs(environ))} blocks ran, {skipped} skipped, "
             f"{run.seconds:.1f} s"
         )
         for line in verdicts:
             print(line)
         failed += bool(verdicts)
     return 1 if failed else 0
+
+
+def _page_line(path: Path, line: int) -> int:
+    """The line of ``path`` that is line ``line`` of the page as fill runs it, without #> lines."""
+    from primersite.checker import strip_outputs
+
+    original = path.read_text(encoding="utf-8").splitlines()
+    stripped = strip_outputs("\n".join(original)).splitlines()
+    i = 0
+    for j, text in enumerate(stripped[:line], start=1):
+        while i < len(original) and original[i] != text:
+            i += 1  # a #> line the run did not reach
+        if j == line:
+            return i + 1
+        i += 1
+    return line
 
 
 def fill(paths: list[Path]) -> int:
@@ -63,24 +84,23 @@ def fill(paths: list[Path]) -> int:
     for path in paths:
         text, run = fill_page(path)
         if run.error or run.ended_early:
-            why = (
-                run.ended_early
-                or f"line {run.error['line']}: {run.error['type']}: {run.error['message']}"
-            )
+            # a partial fill would drop the outputs after the failure: leave the page alone
+            why = run.ended_early or f"{run.error['type']}: {run.error['message']}"
+            line = f" at line {_page_line(path, run.error['line'])}" if run.error else ""
             print(
-                f"{path.relative_to(ROOT)}: stopped early ({why}); outputs filled up to there",
-                file=sys.stderr,
+                f"{_shown(path)}: stopped early{line} ({why}); page left as it was", file=sys.stderr
             )
             status = 1
+            continue
         if text != path.read_text(encoding="utf-8"):
             path.write_text(text, encoding="utf-8")
-            print(f"updated {path.relative_to(ROOT)}")
+            print(f"updated {_shown(path)}")
         for name, data in run.files.items():
             target = path.parent / name
             shown = f"]({name})" in text
             if "/" not in name and shown and (not target.is_file() or target.read_bytes() != data):
                 target.write_bytes(data)
-                print(f"updated {target.relative_to(ROOT)}")
+                print(f"updated {_shown(target)}")
     return status
 
 

@@ -226,7 +226,7 @@ def fill(path: Path, environ: dict[str, str] | None = None) -> tuple[str, PageRu
     """The page with every ``#>`` run rewritten from a real run, and the run (a writing aid)."""
     environ = dict(os.environ if environ is None else environ)
     text = path.read_text(encoding="utf-8")
-    stripped = _strip_outputs(text)
+    stripped = strip_outputs(text)
     page = lex(stripped, snippet_base=ROOT)
     run = run_page(page, path.stem, environ=environ)
     by_block: dict[int, dict[int, str]] = {}
@@ -247,7 +247,7 @@ def fill(path: Path, environ: dict[str, str] | None = None) -> tuple[str, PageRu
     return "".join(pieces), run
 
 
-def _strip_outputs(text: str) -> str:
+def strip_outputs(text: str) -> str:
     page = lex(text)
     pieces, cursor = [], 0
     for b in page.python_blocks:
