@@ -79,10 +79,13 @@ cifar10:
 	  echo "make: no CIFAR-10 archive at $(CIFAR10_ARCHIVE); the checks that need it are skipped"; \
 	fi
 
+# pytest as `make test` runs it (expanded when used, after `cifar10` has run)
+PYTEST = $(if $(wildcard $(CIFAR10_DIR)/.extracted),CIFAR10_ROOT=$(CURDIR)/$(CIFAR10_DIR)) \
+  $(BIN)/python -m pytest -n $(JOBS)
+
 test: install browser cifar10 lint
 	@rm -f artifacts/pytest-summary.json
-	$(if $(wildcard $(CIFAR10_DIR)/.extracted),CIFAR10_ROOT=$(CURDIR)/$(CIFAR10_DIR)) \
-	  $(BIN)/python -m pytest -n $(JOBS)
+	$(PYTEST)
 	@$(BIN)/python -m primersite.suite artifacts/pytest-summary.json
 
 check: install
@@ -110,12 +113,13 @@ render: install cifar10
 weights: install
 	$(BIN)/python -m primersite.weights
 
-bench: install
-	$(BIN)/python -m pytest -n $(JOBS) -q --durations=10
+bench: install browser cifar10
+	@rm -f artifacts/pytest-summary.json
+	$(PYTEST) -q --durations=10
 	@$(BIN)/python -m primersite.suite artifacts/pytest-summary.json
 
 lock: install
-	@{ sed -n '1,4p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | sort -f; } > requirements.lock.new
+	@{ sed -n '1,4p' requirements.lock; $(BIN)/python -m pip freeze --all --exclude-editable --exclude pip | sort -f; } > requirements.lock.new
 	@mv requirements.lock.new requirements.lock && echo "requirements.lock rewritten from $(VENV)"
 
 clean:
