@@ -119,7 +119,7 @@ bench: install browser cifar10
 	@$(BIN)/python -m primersite.suite artifacts/pytest-summary.json
 
 lock: install
-	@{ sed -n '1,4p' requirements.lock; $(BIN)/python -m pip freeze --all --exclude-editable --exclude pip | sort -f; } > requirements.lock.new
+	@{ sed -n '1,5p' requirements.lock; $(BIN)/python -m pip freeze --all --exclude-editable --exclude pip | sort -f; } > requirements.lock.new
 	@mv requirements.lock.new requirements.lock && echo "requirements.lock rewritten from $(VENV)"
 
 clean:
