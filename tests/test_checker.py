@@ -333,7 +333,8 @@ def test_fill_leaves_a_page_that_fails_as_it_was(tmp_path, capsys):
     path = write(tmp_path, page)
     assert main(["fill", str(path)]) == 1
     assert path.read_text() == page  # the outputs after the failure are not lost
-    assert "stopped early at line 6 (ValueError: boom); page left as it was" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "stopped early at line 6 (ValueError: boom); page left as it was" in err
 
 
 def test_lex_ignores_fences_shown_inside_a_longer_fence():
