@@ -38,6 +38,7 @@ help:
 # The environment: one venv, every package pinned by requirements.lock (used as constraints).
 $(STAMP): requirements.lock pyproject.toml tools/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no python3.11 to python3.14 on the PATH; PyTorch Primer needs one (PYTHON=/path/to/python3.X)"; exit 1; }
+	@$(PYTHON) -c '' 2>/dev/null || { echo "make: $(PYTHON) does not run here (PYTHON=/path/to/python3.X)"; exit 1; }
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(not (3, 11) <= v <= (3, 14))' \
 	  || { echo "make: $(PYTHON) is not Python 3.11 to 3.14"; exit 1; }
 	@echo "make: using $(PYTHON) ($$($(PYTHON) --version))"
