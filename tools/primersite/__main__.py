@@ -61,22 +61,6 @@ def check(paths: list[Path]) -> int:
     return 1 if failed else 0
 
 
-def _page_line(path: Path, line: int) -> int:
-    """The line of ``path`` that is line ``line`` of the page as fill runs it, without #> lines."""
-    from primersite.checker import strip_outputs
-
-    original = path.read_text(encoding="utf-8").splitlines()
-    stripped = strip_outputs("\n".join(original)).splitlines()
-    i = 0
-    for j, text in enumerate(stripped[:line], start=1):
-        while i < len(original) and original[i] != text:
-            i += 1  # a #> line the run did not reach
-        if j == line:
-            return i + 1
-        i += 1
-    return line
-
-
 def fill(paths: list[Path]) -> int:
     from primersite.checker import fill as fill_page
 
@@ -86,7 +70,7 @@ def fill(paths: list[Path]) -> int:
         if run.error or run.ended_early:
             # a partial fill would drop the outputs after the failure: leave the page alone
             why = run.ended_early or f"{run.error['type']}: {run.error['message']}"
-            line = f" at line {_page_line(path, run.error['line'])}" if run.error else ""
+            line = f" at line {run.error['line']}" if run.error else ""
             print(
                 f"{_shown(path)}: stopped early{line} ({why}); page left as it was", file=sys.stderr
             )

@@ -226,7 +226,7 @@ def fill(path: Path, environ: dict[str, str] | None = None) -> tuple[str, PageRu
     """The page with every ``#>`` run rewritten from a real run, and the run (a writing aid)."""
     environ = dict(os.environ if environ is None else environ)
     text = path.read_text(encoding="utf-8")
-    stripped = strip_outputs(text)
+    stripped = _strip_outputs(text)
     page = lex(stripped, snippet_base=ROOT)
     run = run_page(page, path.stem, environ=environ)
     by_block: dict[int, dict[int, str]] = {}
@@ -244,10 +244,25 @@ def fill(path: Path, environ: dict[str, str] | None = None) -> tuple[str, PageRu
         pieces += [stripped[cursor : b.body_start], out.getvalue()]
         cursor = b.body_end
     pieces.append(stripped[cursor:])
+    if run.error:  # the run saw the page without its #> lines: name the page's own line
+        run.error["line"] = _original_line(text, stripped, run.error["line"])
     return "".join(pieces), run
 
 
-def strip_outputs(text: str) -> str:
+def _original_line(text: str, stripped: str, line: int) -> int:
+    """The line of ``text`` that is line ``line`` of ``stripped`` (``text`` less #> lines)."""
+    original, kept = text.splitlines(), stripped.splitlines()
+    i = 0
+    for j, content in enumerate(kept[:line], start=1):
+        while i < len(original) and original[i] != content:
+            i += 1  # a #> line that stripping removed
+        if j == line:
+            return i + 1
+        i += 1
+    return line
+
+
+def _strip_outputs(text: str) -> str:
     page = lex(text)
     pieces, cursor = [], 0
     for b in page.python_blocks:
