@@ -608,3 +608,23 @@ def test_launcher_passes_on_the_scripts_own_input_error(monkeypatch, capsys, tmp
     monkeypatch.setattr("torch.distributed.run.run", fake_run)
     assert launch.launch(["--standalone", "--nproc_per_node=2", str(EXAMPLE)]) == 2
     assert capsys.readouterr().err == "ddp_train.py: error: bad input\n"
+
+
+def test_launcher_names_the_rank_that_failed_not_the_one_stopped_after_it(
+    monkeypatch, capsys, tmp_path
+):
+    """Both ranks reject their input; the agent kills the slower one in the same second."""
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError, ProcessFailure
+
+    error_file = tmp_path / "error.json"
+    error_file.write_text(json.dumps({"message": "ddp_train.py: error: bad input", "timestamp": 2}))
+
+    def fake_run(args):
+        killed = ProcessFailure(local_rank=1, pid=1235, exitcode=-15, error_file="<N/A>")
+        killed.timestamp = 1  # recorded first
+        failed = ProcessFailure(local_rank=0, pid=1234, exitcode=2, error_file=str(error_file))
+        raise ChildFailedError(name=args.training_script, failures={1: killed, 0: failed})
+
+    monkeypatch.setattr("torch.distributed.run.run", fake_run)
+    assert launch.launch(["--standalone", "--nproc_per_node=2", str(EXAMPLE)]) == 2
+    assert capsys.readouterr().err == "ddp_train.py: error: bad input\n"
