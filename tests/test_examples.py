@@ -3,6 +3,12 @@
 Examples are discovered (every examples/*.py), so a new example is covered the moment it
 lands. One that declares ``EXAMPLE_DATA = "cifar10"`` gets ``--data <fixture>``, a tiny fake
 CIFAR-10 made by :func:`torchprimer.cifar.make_fixture`; the real archive is never needed.
+
+Each run is ``python SCRIPT ARGS`` in an empty folder, in a fresh process forked from one
+that has already imported torch (:meth:`primersite.zygote.Zygote.run_script`): the import is
+paid once per test worker. A script that reaches a submodule only that preloading imported
+fails, and one test checks that a fork and a plain ``python`` give the same output, exit
+status and files. ``PRIMERSITE_NO_ZYGOTE=1`` runs every script in a plain ``python``.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from primersite.examples import discover
+from primersite.zygote import Zygote
 
 from torchprimer.cifar import make_fixture
 from torchprimer.examples_cli import ARGV_ENV, ExampleParser, example_argv, parse_args
@@ -32,9 +39,10 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run(
+def _python(
     script: Path, args: list[str], cwd: Path, timeout: int = 600
 ) -> subprocess.CompletedProcess:
+    """``python SCRIPT ARGS`` in a new interpreter."""
     return subprocess.run(
         [sys.executable, str(script), *args],
         cwd=cwd,
@@ -43,6 +51,31 @@ def _run(
         text=True,
         timeout=timeout,
     )
+
+
+_ZYGOTE: list[Zygote] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_zygote():
+    yield
+    while _ZYGOTE:
+        _ZYGOTE.pop().close()
+
+
+def _run(script: Path, args: list[str], cwd: Path, timeout: int = 600):
+    """``python SCRIPT ARGS`` in a fork of a process that has imported torch (see the module's doc)."""
+    if os.environ.get("PRIMERSITE_NO_ZYGOTE") == "1":
+        return _python(script, args, cwd, timeout)
+    if not _ZYGOTE:
+        _ZYGOTE.append(Zygote(env=_env(), flags=[]))
+    run = _ZYGOTE[0].run_script(script, args, cwd, timeout)
+    assert not run.timed_out, f"{script.name} {' '.join(args)}: timed out after {timeout} s"
+    assert run.undeclared == [], (
+        f"{script.name} reaches {run.undeclared} without importing them: it works only "
+        "because the test runner imported them first"
+    )
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +90,32 @@ def test_smoke_run(example, cifar_fixture, tmp_path):
     # run from an empty folder: whatever the example writes lands there, not in the repo
     proc = _run(example.path, args, cwd=tmp_path)
     assert proc.returncode == 0, f"{example.name} --smoke failed:\n{proc.stderr[-3000:]}"
+
+
+@pytest.mark.parametrize(
+    "script, args",
+    [
+        (EXAMPLES[0].path, ["--no-such-option"]),
+        (ROOT / "examples" / "pretrained_inference.py", ["--smoke", "--data", "no-cifar-here"]),
+    ],
+    ids=["bad-option", "missing-data"],
+)
+def test_a_fork_runs_a_script_as_python_does(script, args, tmp_path):
+    """The fork the other tests run scripts in and a new interpreter: the same output,
+    exit status and files left behind."""
+    if os.environ.get("PRIMERSITE_NO_ZYGOTE") == "1":
+        pytest.skip("PRIMERSITE_NO_ZYGOTE=1: every script runs in a new interpreter already")
+    (tmp_path / "python").mkdir()
+    (tmp_path / "fork").mkdir()
+    plain = _python(script, args, cwd=tmp_path / "python")
+    forked = _run(script, args, cwd=tmp_path / "fork")
+    assert (forked.returncode, forked.stdout, forked.stderr) == (
+        plain.returncode,
+        plain.stdout,
+        plain.stderr,
+    )
+    assert plain.returncode != 0 and plain.stderr  # a failure, so there is something to compare
+    assert list((tmp_path / "fork").iterdir()) == list((tmp_path / "python").iterdir())
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])

@@ -2,6 +2,11 @@
 
 Forking copies the imported modules, not any state a page made: every page gets a new
 process, an empty ``__main__`` and its own folder (see :mod:`primersite.child`).
+
+The same parent runs whole scripts too (:meth:`Zygote.run_script`): each fork becomes
+``python SCRIPT ARGS...`` in a folder of the caller's choosing, and exits as the interpreter
+would. The tests smoke-run every example that way, paying ``import torch`` once per worker
+instead of once per run.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from primersite import child as page_child
@@ -28,14 +34,17 @@ class Zygote:
     process, an empty ``__main__`` and its own folder.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str] | None = None, flags: list[str] = WARNING_FLAGS) -> None:
+        """``env`` and ``flags``: the environment and interpreter options of every fork.
+        By default a page's (:func:`~primersite.runner.child_env`, warnings as errors);
+        scripts get what ``python SCRIPT`` would get from the caller."""
         self._capture = Path(tempfile.mkdtemp(prefix="primersite-zygote-"))
-        env = child_env(self._capture)
+        self.env = child_env(self._capture) if env is None else env
         self.proc = subprocess.Popen(
-            [sys.executable, *WARNING_FLAGS, "-m", "primersite.zygote"],
+            [sys.executable, *flags, "-m", "primersite.zygote"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=env,
+            env=self.env,
             text=True,
             start_new_session=True,
         )
@@ -44,8 +53,34 @@ class Zygote:
             raise RuntimeError("the page runner's zygote did not start")
 
     def run(self, capture: Path, timeout: float) -> int:
-        env = child_env(capture)
-        self.proc.stdin.write(json.dumps({"capture": str(capture), "env": env}) + "\n")
+        """Run the page request in ``capture`` (see :mod:`primersite.child`); its exit status."""
+        return self._job({"capture": str(capture), "env": child_env(capture)}, capture, timeout)
+
+    def run_script(
+        self, script: Path, args: list[str], cwd: Path, timeout: float = 600
+    ) -> ScriptRun:
+        """``python SCRIPT ARGS...`` run in ``cwd``, in a fork of this process."""
+        with tempfile.TemporaryDirectory(prefix="primersite-script-") as tmp:
+            capture = Path(tmp)
+            job = {
+                "capture": str(capture),
+                "env": self.env,
+                "script": str(Path(script).resolve()),
+                "args": [str(a) for a in args],
+                "cwd": str(cwd),
+            }
+            code = self._job(job, capture, timeout)
+            undeclared = capture / "undeclared.json"
+            return ScriptRun(
+                returncode=code,
+                stdout=(capture / "stdout").read_text("utf-8", "replace"),
+                stderr=(capture / "stderr").read_text("utf-8", "replace"),
+                undeclared=json.loads(undeclared.read_text()) if undeclared.exists() else [],
+                timed_out=(capture / "timeout").exists(),
+            )
+
+    def _job(self, job: dict, capture: Path, timeout: float) -> int:
+        self.proc.stdin.write(json.dumps(job) + "\n")
         self.proc.stdin.flush()
         pid = int(self._line(None))
         line = self._line(time.monotonic() + timeout)
@@ -79,6 +114,63 @@ class Zygote:
         shutil.rmtree(self._capture, ignore_errors=True)
 
 
+@dataclass
+class ScriptRun:
+    """What a script run by :meth:`Zygote.run_script` did (the names of CompletedProcess)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    # submodules the script reached without importing them (see primersite.preload)
+    undeclared: list[str]
+    timed_out: bool
+
+
+def _exit_status(err: SystemExit) -> int:
+    """The status ``python`` exits with for ``sys.exit(code)``."""
+    if err.code is None:
+        return 0
+    if isinstance(err.code, int):
+        return err.code & 0xFF
+    print(err.code, file=sys.stderr)
+    return 1
+
+
+def script_child(script: Path, args: list[str], cwd: Path, capture: Path) -> int:
+    """Be ``python SCRIPT ARGS...`` in ``cwd``: a new ``__main__``, its argv and sys.path[0];
+    an uncaught exception goes to ``sys.excepthook``; threads are joined and exit functions
+    run before the process ends, as the interpreter does."""
+    import atexit
+    import threading
+    import types
+
+    os.chdir(cwd)
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    main.__builtins__ = __builtins__
+    main.__spec__ = None
+    sys.modules["__main__"] = main
+    sys.argv = [str(script), *args]
+    sys.path[0] = str(script.parent)
+    source = script.read_text(encoding="utf-8")
+    try:
+        exec(compile(source, str(script), "exec"), main.__dict__)
+        status = 0
+    except SystemExit as err:
+        status = _exit_status(err)
+    except BaseException:  # noqa: BLE001 - what the interpreter does with an uncaught error
+        sys.excepthook(*sys.exc_info())
+        status = 1
+    threading._shutdown()  # wait for the script's non-daemon threads, as Python does at exit
+    atexit._run_exitfuncs()
+    if page_child.PRELOADED:
+        from primersite.preload import undeclared_submodules
+
+        found = undeclared_submodules(source, page_child.PRELOADED, set(sys.modules))
+        (capture / "undeclared.json").write_text(json.dumps(found))
+    return status
+
+
 def zygote_serve() -> int:
     import torch  # noqa: F401 - the one import every page starts with; paid once
 
@@ -105,7 +197,10 @@ def zygote_serve() -> int:
             os.open(os.devnull, os.O_RDONLY)
             code = 1
             try:
-                code = page_child.child(capture)
+                if "script" in job:
+                    code = script_child(Path(job["script"]), job["args"], Path(job["cwd"]), capture)
+                else:
+                    code = page_child.child(capture)
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
