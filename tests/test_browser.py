@@ -1,8 +1,9 @@
 """The reader's experience, tested in a real browser.
 
-Playwright drives Debian's Chromium (``/usr/bin/chromium``; Playwright's own browser download
-is never used, the tests run offline) against the site built once with
-``mkdocs build --strict`` and served on 127.0.0.1. What a reader would notice is checked:
+Playwright drives Debian's Chromium (``/usr/bin/chromium-headless-shell``, else
+``/usr/bin/chromium``; Playwright's own browser download is never used, the tests run
+offline) against the site built once with ``mkdocs build --strict`` and served on
+127.0.0.1. What a reader would notice is checked:
 
 * every page loads with no console error, no failed request and no request to another host;
   its figures load, nothing is wider than the window (desktop and phone) and no Markdown is
@@ -273,6 +274,18 @@ def test_page_loads_cleanly(source, base_url, context, page, assert_clean):
     if problems or context.watch.problems:  # a picture of what failed, to look at
         shoot(page, shot_name(url_path))
     assert_clean(context.watch.problems + problems, url_path)
+
+
+def test_a_request_to_another_host_is_seen_and_goes_nowhere(base_url, context, page):
+    """What the per-page check relies on: the watch reports a request that leaves this
+    machine, and the browser itself refuses it."""
+    visit(page, base_url)
+    outcome = page.evaluate(
+        """async () => { try { await fetch("http://example.com/pixel.png"); return "answered"; }
+                         catch (e) { return "refused"; } }"""
+    )
+    assert outcome == "refused"
+    assert "request to another host: http://example.com/pixel.png" in context.watch.problems
 
 
 # --- search, palette, copy ----------------------------------------------------------------
