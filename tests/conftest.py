@@ -1,5 +1,5 @@
 """Fixtures the test modules share: the built site (built once per run), a static server for
-it, and the browser.
+it, the browser, and :func:`run_python`, which runs scripts and commands as ``python`` would.
 
 The site is built by the first test that asks for it and kept for the rest of the run;
 with pytest-xdist the workers share that one build through a lock in the run's common
@@ -11,6 +11,7 @@ offline); without it the browser tests skip, saying how to install it.
 from __future__ import annotations
 
 import http.server
+import importlib.util
 import os
 import socket
 import subprocess
@@ -21,6 +22,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from primersite.preload import sets_environment_before_torch
+from primersite.zygote import Zygote
+
+from torchprimer.examples_cli import ARGV_ENV
+from torchprimer.torchrun_env import LAUNCH_VARS
 
 ROOT = Path(__file__).resolve().parents[1]
 # The browser CHROMIUM names (a CI runner's preinstalled Chrome); otherwise Debian's
@@ -53,6 +59,69 @@ CHROMIUM_ARGS = [
 # colours changing with the scheme) end at once instead of being waited out frame by frame.
 CONTEXT = {"reduced_motion": "reduce"}
 BUILD_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def script_env(**extra: str) -> dict[str, str]:
+    """The environment a test's ``python`` gets: this one's, with figures drawn to files and
+    without the variables of a launcher pytest itself may run under (torchrun's, or an
+    example's arguments), plus ``extra``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != ARGV_ENV and k not in LAUNCH_VARS and not k.startswith(("TORCHELASTIC_", "PET_"))
+    }
+    env["MPLBACKEND"] = "Agg"
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p
+    )
+    return {**env, **extra}
+
+
+def new_python(target, args, cwd, timeout: float = 600, *, module: bool = False, **env: str):
+    """``python TARGET ARGS`` (``python -m TARGET ARGS`` with ``module``) in a new interpreter."""
+    return subprocess.run(
+        [sys.executable, *(["-m", target] if module else [str(target)]), *map(str, args)],
+        cwd=cwd,
+        env=script_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+_FORK: list[Zygote] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_fork():
+    yield
+    while _FORK:
+        _FORK.pop().close()
+
+
+def run_python(target, args, cwd, timeout: float = 600, *, module: bool = False):
+    """``python TARGET ARGS`` (``-m`` with ``module``) run in ``cwd``, in a fresh process forked
+    from one that has already imported torch (:meth:`primersite.zygote.Zygote.run_script`), so
+    that each test worker pays that import once. A target that reaches a submodule only that
+    preloading imported fails the test. A new interpreter (:func:`new_python`) for a target
+    that sets the environment before it imports torch (the fork would ignore it), or for
+    every target with ``PRIMERSITE_NO_ZYGOTE=1``. Either way the result has
+    CompletedProcess's names."""
+    source = Path(importlib.util.find_spec(target).origin if module else target)
+    if os.environ.get("PRIMERSITE_NO_ZYGOTE") == "1" or sets_environment_before_torch(
+        source.read_text(encoding="utf-8")
+    ):
+        return new_python(target, args, cwd, timeout, module=module)
+    if not _FORK:
+        _FORK.append(Zygote(env=script_env(), flags=[]))
+    run = _FORK[0].run_script(target, list(args), cwd, timeout, module=module)
+    name = target if module else Path(target).name
+    assert not run.timed_out, f"{name} {' '.join(map(str, args))}: timed out after {timeout} s"
+    assert run.undeclared == [], (
+        f"{name} reaches {run.undeclared} without importing them: it works only "
+        "because the test runner imported them first"
+    )
+    return run
 
 
 def free_port() -> int:

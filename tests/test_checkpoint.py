@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 import torch
 
+from conftest import run_python
 from torchprimer import checkpoint
 from torchprimer.checkpoint import (
     CheckpointError,
@@ -182,12 +182,7 @@ def test_weights_for_another_architecture(saved):
 
 def test_cli_one_line_per_file_and_exit_status(saved, tmp_path):
     _, path, _ = saved
-    run = lambda *a: subprocess.run(
-        [sys.executable, "-m", "torchprimer.checkpoint", *a],  # noqa: E731
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = lambda *a: run_python("torchprimer.checkpoint", a, tmp_path, 120, module=True)  # noqa: E731
     ok = run(str(path))
     assert ok.returncode == 0 and ok.stdout.startswith(f"{path}: ok, sha256 ")
     path.write_bytes(path.read_bytes()[:10])

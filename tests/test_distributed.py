@@ -23,6 +23,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DistributedSampler, TensorDataset
 
+from conftest import run_python
 from torchprimer import distributed as tpd
 from torchprimer import launch
 from torchprimer.checkpoint import CheckpointError
@@ -481,7 +482,10 @@ def test_a_killed_rank_restarts_from_the_last_checkpoint_and_loses_nothing(
 
 
 def launcher(*args: str, timeout: float = 120) -> tuple[subprocess.CompletedProcess, float]:
-    return run(["-m", "torchprimer.launch", *args], timeout=timeout)
+    """``python -m torchprimer.launch ARGS`` (the ranks it starts are new interpreters)."""
+    start = time.perf_counter()
+    result = run_python("torchprimer.launch", args, ROOT, timeout, module=True)
+    return result, time.perf_counter() - start
 
 
 def assert_one_error(result: subprocess.CompletedProcess, status: int, text: str) -> None:

@@ -5,23 +5,21 @@ lands. One that declares ``EXAMPLE_DATA = "cifar10"`` gets ``--data <fixture>``,
 CIFAR-10 made by :func:`torchprimer.cifar.make_fixture`; the real archive is never needed.
 
 Each run is ``python SCRIPT ARGS`` in an empty folder, in a fresh process forked from one
-that has already imported torch (:meth:`primersite.zygote.Zygote.run_script`): the import is
-paid once per test worker. A script that reaches a submodule only that preloading imported
-fails, and one test checks that a fork and a plain ``python`` give the same output, exit
-status and files. ``PRIMERSITE_NO_ZYGOTE=1`` runs every script in a plain ``python``.
+that has already imported torch (``conftest.run_python``): the import is paid once per test
+worker. One test here checks that such a fork and a new ``python`` give the same output,
+exit status and files.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from primersite.examples import discover
-from primersite.zygote import Zygote
 
+from conftest import new_python, run_python
 from torchprimer.cifar import make_fixture
 from torchprimer.examples_cli import ARGV_ENV, ExampleParser, example_argv, parse_args
 
@@ -30,52 +28,8 @@ EXAMPLES = discover()
 CIFAR_EXAMPLES = [e for e in EXAMPLES if e.data == "cifar10"]
 
 
-def _env() -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != ARGV_ENV}
-    env["MPLBACKEND"] = "Agg"
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p
-    )
-    return env
-
-
-def _python(
-    script: Path, args: list[str], cwd: Path, timeout: int = 600
-) -> subprocess.CompletedProcess:
-    """``python SCRIPT ARGS`` in a new interpreter."""
-    return subprocess.run(
-        [sys.executable, str(script), *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-_ZYGOTE: list[Zygote] = []
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _close_zygote():
-    yield
-    while _ZYGOTE:
-        _ZYGOTE.pop().close()
-
-
 def _run(script: Path, args: list[str], cwd: Path, timeout: int = 600):
-    """``python SCRIPT ARGS`` in a fork of a process that has imported torch (see the module's doc)."""
-    if os.environ.get("PRIMERSITE_NO_ZYGOTE") == "1":
-        return _python(script, args, cwd, timeout)
-    if not _ZYGOTE:
-        _ZYGOTE.append(Zygote(env=_env(), flags=[]))
-    run = _ZYGOTE[0].run_script(script, args, cwd, timeout)
-    assert not run.timed_out, f"{script.name} {' '.join(args)}: timed out after {timeout} s"
-    assert run.undeclared == [], (
-        f"{script.name} reaches {run.undeclared} without importing them: it works only "
-        "because the test runner imported them first"
-    )
-    return run
+    return run_python(script, args, cwd, timeout)
 
 
 @pytest.fixture(scope="module")
@@ -93,22 +47,23 @@ def test_smoke_run(example, cifar_fixture, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "script, args",
+    "target, args, module",
     [
-        (EXAMPLES[0].path, ["--no-such-option"]),
-        (ROOT / "examples" / "pretrained_inference.py", ["--smoke", "--data", "no-cifar-here"]),
+        (EXAMPLES[0].path, ["--no-such-option"], False),
+        (ROOT / "examples" / "pretrained_inference.py", ["--smoke", "--data", "nowhere"], False),
+        ("torchprimer.checkpoint", [], True),
     ],
-    ids=["bad-option", "missing-data"],
+    ids=["bad-option", "missing-data", "module"],
 )
-def test_a_fork_runs_a_script_as_python_does(script, args, tmp_path):
-    """The fork the other tests run scripts in and a new interpreter: the same output,
-    exit status and files left behind."""
+def test_a_fork_runs_a_script_as_python_does(target, args, module, tmp_path):
+    """The fork the tests run scripts in (``conftest.run_python``) and a new interpreter: the
+    same output, exit status and files left behind."""
     if os.environ.get("PRIMERSITE_NO_ZYGOTE") == "1":
         pytest.skip("PRIMERSITE_NO_ZYGOTE=1: every script runs in a new interpreter already")
     (tmp_path / "python").mkdir()
     (tmp_path / "fork").mkdir()
-    plain = _python(script, args, cwd=tmp_path / "python")
-    forked = _run(script, args, cwd=tmp_path / "fork")
+    plain = new_python(target, args, cwd=tmp_path / "python", module=module)
+    forked = run_python(target, args, cwd=tmp_path / "fork", module=module)
     assert (forked.returncode, forked.stdout, forked.stderr) == (
         plain.returncode,
         plain.stdout,
@@ -116,6 +71,22 @@ def test_a_fork_runs_a_script_as_python_does(script, args, tmp_path):
     )
     assert plain.returncode != 0 and plain.stderr  # a failure, so there is something to compare
     assert list((tmp_path / "fork").iterdir()) == list((tmp_path / "python").iterdir())
+
+
+@pytest.mark.parametrize("sets_env, fresh", [(False, False), (True, True)])
+def test_a_script_that_configures_torch_before_importing_it_gets_a_new_interpreter(
+    sets_env, fresh, tmp_path
+):
+    """A fork has torch imported already and would ignore settings made for its import."""
+    if os.environ.get("PRIMERSITE_NO_ZYGOTE") == "1":
+        pytest.skip("PRIMERSITE_NO_ZYGOTE=1: every script runs in a new interpreter already")
+    script = tmp_path / "demo.py"
+    script.write_text(
+        "import os\nimport sys\n"
+        + ("os.environ['TORCH_CPP_LOG_LEVEL'] = 'ERROR'\n" if sets_env else "")
+        + "print('torch' in sys.modules)\nimport torch\n"
+    )
+    assert run_python(script, [], tmp_path).stdout == f"{not fresh}\n"
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])

@@ -9,6 +9,7 @@ and the last logged loss, the same number TensorBoard's own reader gets from the
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import time
@@ -17,8 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from primersite.checker import page_run
 from primersite.pages import read_page
-from primersite.runner import run_page
 
 from conftest import free_port
 
@@ -35,8 +36,9 @@ pytestmark = [pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> Path:
-    """The page run as the checker runs it (a fresh process, an empty folder): it leaves its log in ./runs/."""
-    run = run_page(read_page(PAGE, ROOT), PAGE.stem)
+    """The page's run by the checker (a fresh process, an empty folder; shared with the page's
+    own checks when this worker made them): it leaves its log in ./runs/."""
+    run = page_run(PAGE, read_page(PAGE, ROOT), dict(os.environ))
     assert run.ok, f"the TensorBoard page fails as a script:\n{run.stderr[-3000:]}"
     work = tmp_path_factory.mktemp("tensorboard-page")
     for name, data in run.files.items():

@@ -113,3 +113,34 @@ def _lazy_parent(name: str) -> bool:
     except AttributeError:
         return False
     return True
+
+
+def sets_environment_before_torch(source: str) -> bool:
+    """True if ``source`` touches ``os.environ`` (or ``os.putenv``) before its first
+    top-level import of torch: settings torch reads as it is imported, which a fork of a
+    process that imported torch already would silently ignore.
+
+    >>> sets_environment_before_torch("import os\\nos.environ['X'] = '1'\\nimport torch")
+    True
+    >>> sets_environment_before_torch("import torch\\nimport os\\nos.environ['X'] = '1'")
+    False
+    """
+    for stmt in ast.parse(source).body:
+        names = (
+            [a.name for a in stmt.names]
+            if isinstance(stmt, ast.Import)
+            else [stmt.module or ""]
+            if isinstance(stmt, ast.ImportFrom)
+            else []
+        )
+        if any(n == "torch" or n.startswith("torch.") for n in names):
+            return False
+        for node in ast.walk(stmt):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("environ", "putenv")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "os"
+            ):
+                return True
+    return False

@@ -57,15 +57,17 @@ class Zygote:
         return self._job({"capture": str(capture), "env": child_env(capture)}, capture, timeout)
 
     def run_script(
-        self, script: Path, args: list[str], cwd: Path, timeout: float = 600
+        self, script: Path | str, args: list[str], cwd: Path, timeout: float = 600, *, module=False
     ) -> ScriptRun:
-        """``python SCRIPT ARGS...`` run in ``cwd``, in a fork of this process."""
+        """``python SCRIPT ARGS...`` (``python -m SCRIPT ARGS...`` with ``module``) run in
+        ``cwd``, in a fork of this process."""
         with tempfile.TemporaryDirectory(prefix="primersite-script-") as tmp:
             capture = Path(tmp)
             job = {
                 "capture": str(capture),
                 "env": self.env,
-                "script": str(Path(script).resolve()),
+                "script": str(script) if module else str(Path(script).resolve()),
+                "module": module,
                 "args": [str(a) for a in args],
                 "cwd": str(cwd),
             }
@@ -136,25 +138,32 @@ def _exit_status(err: SystemExit) -> int:
     return 1
 
 
-def script_child(script: Path, args: list[str], cwd: Path, capture: Path) -> int:
-    """Be ``python SCRIPT ARGS...`` in ``cwd``: a new ``__main__``, its argv and sys.path[0];
-    an uncaught exception goes to ``sys.excepthook``; threads are joined and exit functions
-    run before the process ends, as the interpreter does."""
+def script_child(script: str, args: list[str], cwd: Path, capture: Path, module: bool) -> int:
+    """Be ``python SCRIPT ARGS...`` (``python -m SCRIPT ...`` with ``module``) in ``cwd``: a
+    new ``__main__``, its argv and sys.path[0]; an uncaught exception goes to
+    ``sys.excepthook``; threads are joined and exit functions run before the process ends,
+    as the interpreter does."""
     import atexit
+    import runpy
     import threading
     import types
 
     os.chdir(cwd)
     main = types.ModuleType("__main__")
-    main.__file__ = str(script)
     main.__builtins__ = __builtins__
-    main.__spec__ = None
     sys.modules["__main__"] = main
-    sys.argv = [str(script), *args]
-    sys.path[0] = str(script.parent)
-    source = script.read_text(encoding="utf-8")
     try:
-        exec(compile(source, str(script), "exec"), main.__dict__)
+        if module:  # what -m does: the module's code runs in __main__, argv[0] its file
+            sys.argv = ["-m", *args]
+            sys.path[0] = os.getcwd()
+            runpy._run_module_as_main(script, alter_argv=True)
+        else:
+            main.__file__ = script
+            main.__spec__ = None
+            sys.argv = [script, *args]
+            sys.path[0] = str(Path(script).parent)
+            source = Path(script).read_text(encoding="utf-8")
+            exec(compile(source, script, "exec"), main.__dict__)
         status = 0
     except SystemExit as err:
         status = _exit_status(err)
@@ -163,10 +172,13 @@ def script_child(script: Path, args: list[str], cwd: Path, capture: Path) -> int
         status = 1
     threading._shutdown()  # wait for the script's non-daemon threads, as Python does at exit
     atexit._run_exitfuncs()
-    if page_child.PRELOADED:
+    origin = Path(sys.argv[0]) if module else Path(script)
+    if page_child.PRELOADED and origin.is_file():
         from primersite.preload import undeclared_submodules
 
-        found = undeclared_submodules(source, page_child.PRELOADED, set(sys.modules))
+        found = undeclared_submodules(
+            origin.read_text(encoding="utf-8"), page_child.PRELOADED, set(sys.modules)
+        )
         (capture / "undeclared.json").write_text(json.dumps(found))
     return status
 
@@ -198,9 +210,15 @@ def zygote_serve() -> int:
             code = 1
             try:
                 if "script" in job:
-                    code = script_child(Path(job["script"]), job["args"], Path(job["cwd"]), capture)
+                    code = script_child(
+                        job["script"], job["args"], Path(job["cwd"]), capture, job["module"]
+                    )
                 else:
                     code = page_child.child(capture)
+            except BaseException:  # noqa: BLE001 - the runner's own failure: say what it was
+                import traceback
+
+                traceback.print_exc()
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
