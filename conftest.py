@@ -8,7 +8,9 @@ Two guards make a green run mean what it says:
 
 * the items of one page (or of one module's docstrings) stay on one pytest-xdist worker
   (:func:`pytest_xdist_make_scheduler`), so the page runs once and examples see the state
-  they build;
+  they build; all pages go to the same worker, which then starts one pre-imported parent
+  for them instead of one per worker (``docs`` comes first in ``testpaths`` so that this
+  long unit of work starts first);
 * at the end of the session the tracked files must be as they were at its start, and
   ``artifacts/pytest-summary.json`` records how many tests were collected and how many
   reported (``make test`` checks both: a run that ends early is not a pass).
@@ -57,16 +59,41 @@ def pytest_configure(config):
         config._primer_status_before = _tracked_changes()
 
 
+# Tests that share a costly module fixture, the process run_python forks scripts from
+# (tests/conftest.py) or, with the pages, the page runner's pre-imported parent run on one
+# worker, which pays for it once instead of once per worker.
+SHARED_SCOPES = {
+    "tests/test_checker.py": "pages",
+    "tests/test_tensorboard.py": "pages",
+    "tests/test_render.py": "render",
+    "tests/test_examples.py": "python-fork",
+    "tests/test_checkpoint.py::test_cli_one_line_per_file_and_exit_status": "python-fork",
+}
+
+
+def scope_of(nodeid: str) -> str:
+    """The unit of work a test belongs to (see :func:`pytest_xdist_make_scheduler`): its
+    page or docstring module, its entry of :data:`SHARED_SCOPES`, or the test alone."""
+    path = nodeid.split("::", 1)[0]
+    if path.endswith(".md"):
+        return "pages"  # one worker runs every page: one pre-imported parent, not one per worker
+    if "::line:" in nodeid:
+        return path
+    for prefix, scope in SHARED_SCOPES.items():
+        if nodeid == prefix or nodeid.startswith((prefix + "::", prefix + "[")):
+            return scope
+    return nodeid
+
+
 def pytest_xdist_make_scheduler(config, log):
     """With pytest-xdist: the examples of one page (or one module's docstrings) go to one
-    worker, in order, since they share a namespace and one run; every other test goes
-    wherever a worker is free."""
+    worker, in order, since they share a namespace and one run; so do the tests of each of
+    :data:`SHARED_SCOPES`; every other test goes wherever a worker is free."""
     from xdist.scheduler import LoadScopeScheduling
 
     class PageScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return path if path.endswith(".md") or "::line:" in nodeid else nodeid
+            return scope_of(nodeid)
 
     return PageScheduling(config, log)
 

@@ -357,3 +357,29 @@ def test_a_submodule_only_preloading_imported_is_refused(tmp_path):
         evaluate_all(write(tmp_path, page))
     fine = page.replace("import matplotlib\n", "import matplotlib.pyplot\n")
     assert evaluate_all(write(tmp_path, fine, "fine.md")) == 1
+
+
+def test_a_page_and_tests_that_share_a_costly_start_each_run_on_one_worker():
+    """The scheduler's units of work (conftest.py at the repository's root)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "root_conftest", Path(__file__).resolve().parents[1] / "conftest.py"
+    )
+    root = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root)
+    assert root.scope_of("docs/tensors/tensors.md::line:33,column:1") == "pages"
+    assert root.scope_of("tests/test_checker.py::test_fill_writes_what_runs_print") == "pages"
+    assert (
+        root.scope_of("src/torchprimer/digits.py::line:6,column:1") == "src/torchprimer/digits.py"
+    )
+    assert root.scope_of("tests/test_render.py::test_cli_gpu_render_needs_a_gpu") == "render"
+    assert root.scope_of("tests/test_examples.py::test_smoke_run[handwriting]") == "python-fork"
+    assert (
+        root.scope_of("tests/test_checkpoint.py::test_cli_one_line_per_file_and_exit_status")
+        == "python-fork"
+    )
+    assert (
+        root.scope_of("tests/test_checkpoint.py::test_cli_x")
+        == "tests/test_checkpoint.py::test_cli_x"
+    )
