@@ -8,9 +8,9 @@ PYTHON ?= $(shell for v in $(SUPPORTED); do p=$$(command -v python$$v) && $$p -c
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-# pytest-xdist workers for `make test`. Three on a 2-core machine: many tests wait on
-# subprocesses, a browser or a server, and a third worker fills that time (measured with
-# 2 cores: 546 s with 3 workers and the CIFAR-10 checks, 633 s with 2 workers without them)
+# pytest-xdist workers for `make test`. Three on a 2-core machine: some tests wait on
+# subprocesses, a browser or a server, and a third worker fills that time (measured on
+# 2 cores without the CIFAR-10 checks: 238 s with 3 workers, 244 s with 2, 304 s with 4)
 JOBS ?= 3
 # The CIFAR-10 JPEG archive, if this machine has it: `make test` then also runs the blocks
 # and checks that need it (extracted once into .data/cifar10, which git ignores).
