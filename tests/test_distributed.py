@@ -23,7 +23,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DistributedSampler, TensorDataset
 
-from conftest import run_python
+from conftest import run_python, script_env
 from torchprimer import distributed as tpd
 from torchprimer import launch
 from torchprimer.checkpoint import CheckpointError
@@ -43,17 +43,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without launch variables (pytest may run under anything)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in tpd.LAUNCH_VARS and not k.startswith(("TORCHELASTIC_", "PET_"))
-    }
-    env.update(extra)
-    return env
-
-
 def run(
     args: list[str], *, timeout: float, **env: str
 ) -> tuple[subprocess.CompletedProcess, float]:
@@ -64,7 +53,7 @@ def run(
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=clean_env(**env),
+        env=script_env(**env),
     )
     return result, time.perf_counter() - start
 

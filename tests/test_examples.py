@@ -28,10 +28,6 @@ EXAMPLES = discover()
 CIFAR_EXAMPLES = [e for e in EXAMPLES if e.data == "cifar10"]
 
 
-def _run(script: Path, args: list[str], cwd: Path, timeout: int = 600):
-    return run_python(script, args, cwd, timeout)
-
-
 @pytest.fixture(scope="module")
 def cifar_fixture(tmp_path_factory) -> Path:
     return make_fixture(tmp_path_factory.mktemp("data") / "cifar10", per_class=4, seed=0)
@@ -42,7 +38,7 @@ def cifar_fixture(tmp_path_factory) -> Path:
 def test_smoke_run(example, cifar_fixture, tmp_path):
     args = ["--smoke"] + (["--data", str(cifar_fixture)] if example.data == "cifar10" else [])
     # run from an empty folder: whatever the example writes lands there, not in the repo
-    proc = _run(example.path, args, cwd=tmp_path)
+    proc = run_python(example.path, args, cwd=tmp_path)
     assert proc.returncode == 0, f"{example.name} --smoke failed:\n{proc.stderr[-3000:]}"
 
 
@@ -91,7 +87,7 @@ def test_a_script_that_configures_torch_before_importing_it_gets_a_new_interpret
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
 def test_bad_argument_is_one_line_and_exit_2(example, tmp_path):
-    proc = _run(example.path, ["--no-such-option"], cwd=tmp_path, timeout=300)
+    proc = run_python(example.path, ["--no-such-option"], cwd=tmp_path, timeout=300)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "--no-such-option" in lines[0], proc.stderr
@@ -101,7 +97,7 @@ def test_bad_argument_is_one_line_and_exit_2(example, tmp_path):
 @pytest.mark.parametrize("example", CIFAR_EXAMPLES, ids=[e.name for e in CIFAR_EXAMPLES])
 def test_missing_data_folder_is_one_line_and_exit_1(example, tmp_path):
     missing = tmp_path / "no-cifar-here"
-    proc = _run(example.path, ["--smoke", "--data", str(missing)], cwd=tmp_path, timeout=300)
+    proc = run_python(example.path, ["--smoke", "--data", str(missing)], cwd=tmp_path, timeout=300)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(missing) in lines[0] and "not found" in lines[0], proc.stderr
@@ -146,7 +142,7 @@ def test_torchprimer_errors_are_one_line_as_a_script(tmp_path):
         "args = parse_args(ExampleParser(prog='demo.py'))\n"
         "load_cifar10_folder('nowhere')\n"
     )
-    proc = _run(script, [], cwd=tmp_path, timeout=300)
+    proc = run_python(script, [], cwd=tmp_path, timeout=300)
     assert proc.returncode == 1
     assert proc.stderr.startswith("demo.py: error: nowhere: CIFAR-10 folder not found")
     assert len(proc.stderr.strip().splitlines()) == 1
@@ -159,7 +155,7 @@ def test_other_errors_keep_their_traceback(tmp_path):
         "args = parse_args(ExampleParser(prog='demo.py'))\n"
         "raise KeyError('a bug, not bad input')\n"
     )
-    proc = _run(script, [], cwd=tmp_path, timeout=300)
+    proc = run_python(script, [], cwd=tmp_path, timeout=300)
     assert proc.returncode == 1
     assert "Traceback" in proc.stderr and "KeyError" in proc.stderr
 
@@ -177,7 +173,7 @@ def test_pretrained_inference_refuses_a_damaged_checkpoint(cifar_fixture, tmp_pa
         data[: len(data) // 2] if damage == "truncated" else data[:-1] + bytes([data[-1] ^ 1])
     )
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    proc = _run(
+    proc = run_python(
         ROOT / "examples" / "pretrained_inference.py",
         ["--smoke", "--data", str(cifar_fixture), "--checkpoint", str(copy)],
         cwd=tmp_path,
@@ -235,7 +231,7 @@ def test_every_numeric_option_is_checked_when_parsed(example):
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
 def test_a_bad_number_is_one_line_and_exit_2_even_with_smoke(example, tmp_path):
     option, kind = next((o, k) for o, k in numeric_options(example.path).items() if k in BAD_VALUE)
-    proc = _run(example.path, [option, BAD_VALUE[kind], "--smoke"], cwd=tmp_path, timeout=300)
+    proc = run_python(example.path, [option, BAD_VALUE[kind], "--smoke"], cwd=tmp_path, timeout=300)
     assert proc.returncode == 2, proc.stderr[-2000:]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and f"argument {option}:" in lines[0], proc.stderr

@@ -205,17 +205,22 @@ def _quiet_elastic_logs() -> Iterator[None]:
             handler.removeFilter(quiet)
 
 
+def _wrote_error_file(failure: Any) -> bool:
+    """Whether a failed rank left torchrun an error file (torch records "<N/A>" when not)."""
+    return failure.error_file != "<N/A>"
+
+
 def _report_failed_job(err: Any, script: str) -> int:
     """Prints one line for a failed job; returns its exit status (2 when a rank said bad input)."""
     # The rank that failed by itself, not one the agent then stopped: when every rank rejects
     # its input, the first to exit gets the others killed by SIGTERM, and torch's "first
     # failure" (the earliest timestamp, in whole seconds) may name a killed one.
-    own = [(r, f) for r, f in err.failures.items() if f.exitcode >= 0 and f.error_file != "<N/A>"]
+    own = [(r, f) for r, f in err.failures.items() if f.exitcode >= 0 and _wrote_error_file(f)]
     rank, failure = min(own, key=lambda rf: rf[1].timestamp) if own else err.get_first_failure()
     message = (
         failure.message if isinstance(failure.message, str) else failure.message.get("message", "")
     )
-    if failure.exitcode == 2 and message and failure.error_file != "<N/A>":
+    if failure.exitcode == 2 and message and _wrote_error_file(failure):
         print(message, file=sys.stderr)  # the script's own one-line verdict on its input
         return 2
     how = (

@@ -70,8 +70,9 @@ def _guard(run_dir: Path, capture: Path) -> None:
     sys.addaudithook(_audit_writes(log_fd, [os.path.realpath(a) for a in allowed] + allowed))
 
 
-def _become_main(script: Path, run_dir: Path) -> dict:
-    """An empty ``__main__`` for the page's script, as ``python script.py`` would make it."""
+def become_main(script: Path, path0: Path, args: list[str] = ()) -> dict:
+    """An empty ``__main__`` for ``script``, as ``python script.py ARGS`` would make it
+    (``path0``: sys.path[0], the script's folder)."""
     import types
 
     main = types.ModuleType("__main__")
@@ -79,8 +80,8 @@ def _become_main(script: Path, run_dir: Path) -> dict:
     main.__builtins__ = __builtins__
     main.__spec__ = None
     sys.modules["__main__"] = main
-    sys.argv = [str(script)]
-    sys.path[0] = str(run_dir)
+    sys.argv = [str(script), *args]
+    sys.path[0] = str(path0)
     return main.__dict__
 
 
@@ -93,7 +94,7 @@ def child(capture: Path) -> int:
     os.chdir(run_dir)
     _guard(run_dir, capture)
     progress = open(capture / "progress.jsonl", "a", buffering=1)
-    namespace = _become_main(script, run_dir)
+    namespace = become_main(script, run_dir)
 
     def emit(**event) -> None:
         progress.write(json.dumps(event) + "\n")

@@ -146,24 +146,15 @@ def script_child(script: str, args: list[str], cwd: Path, capture: Path, module:
     import atexit
     import runpy
     import threading
-    import types
 
     os.chdir(cwd)
-    main = types.ModuleType("__main__")
-    main.__builtins__ = __builtins__
-    sys.modules["__main__"] = main
     try:
         if module:  # what -m does: the module's code runs in __main__, argv[0] its file
-            sys.argv = ["-m", *args]
-            sys.path[0] = os.getcwd()
+            page_child.become_main(Path("-m"), Path(os.getcwd()), args)
             runpy._run_module_as_main(script, alter_argv=True)
         else:
-            main.__file__ = script
-            main.__spec__ = None
-            sys.argv = [script, *args]
-            sys.path[0] = str(Path(script).parent)
-            source = Path(script).read_text(encoding="utf-8")
-            exec(compile(source, script, "exec"), main.__dict__)
+            namespace = page_child.become_main(Path(script), Path(script).parent, args)
+            exec(compile(Path(script).read_text(encoding="utf-8"), script, "exec"), namespace)
         status = 0
     except SystemExit as err:
         status = _exit_status(err)
@@ -172,7 +163,7 @@ def script_child(script: str, args: list[str], cwd: Path, capture: Path, module:
         status = 1
     threading._shutdown()  # wait for the script's non-daemon threads, as Python does at exit
     atexit._run_exitfuncs()
-    origin = Path(sys.argv[0]) if module else Path(script)
+    origin = Path(sys.argv[0])  # the script, or the module's file once -m has found it
     if page_child.PRELOADED and origin.is_file():
         from primersite.preload import undeclared_submodules
 
