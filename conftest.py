@@ -85,6 +85,8 @@ def scope_of(nodeid: str) -> str:
     return nodeid
 
 
+# optionalhook: pytest knows this hook only while pytest-xdist is loaded (not with -p no:xdist)
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """With pytest-xdist: the examples of one page (or one module's docstrings) go to one
     worker, in order, since they share a namespace and one run; so do the tests of each of
