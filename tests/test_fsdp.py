@@ -3,8 +3,8 @@
 The FSDP page (docs/modern/fsdp.md) runs a two-rank job and compares it with one process;
 this file checks the same claim independently, for both ways of resharding, and checks
 what each rank stores: half of every parameter's rows, of its gradient and of its
-optimizer state. Each run is a real ``python -m torch.distributed.run`` (torchrun) with a
-timeout, on loopback only.
+optimizer state. One real ``python -m torch.distributed.run`` (torchrun) job with a
+timeout, on loopback only, trains a new model for each way.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 import torch
@@ -33,38 +31,46 @@ from torch import nn
 from torch.distributed.fsdp import fully_shard
 from torch.nn import functional as F
 
-out, reshard = sys.argv[1], sys.argv[2] == "reshard"
+out, modes = sys.argv[1], sys.argv[2:]
 dist.init_process_group("gloo")
 rank, world = dist.get_rank(), dist.get_world_size()
-torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(20, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 5))
-for layer in model:
-    if isinstance(layer, nn.Linear):
-        fully_shard(layer, reshard_after_forward=reshard)
-fully_shard(model, reshard_after_forward=reshard)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-torch.manual_seed(1)
-inputs, targets = torch.randn(STEPS, BATCH, 20), torch.randint(0, 5, (STEPS, BATCH))
-for x, y in zip(inputs, targets):
-    loss = F.cross_entropy(model(x[rank::world]), y[rank::world])
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-stored = {name: {"kind": type(p).__name__, "full": list(p.shape), "local": list(p.to_local().shape),
-                 "grad": list(p.grad.to_local().shape),
-                 "momentum": list(optimizer.state[p]["momentum_buffer"].to_local().shape),
-                 "rows": p.to_local().detach().tolist()}
-          for name, p in model.named_parameters()}
-everyone = [None] * world
-dist.all_gather_object(everyone, stored)
-full = {name: p.full_tensor() for name, p in model.named_parameters()}
-if rank == 0:
-    torch.save(full, out + ".pt")
-    with open(out + ".json", "w") as f:
-        json.dump({"world": world, "class": type(model).__name__, "ranks": everyone}, f)
-# sharded tensors outliving the process group make gloo abort at exit now and then (torch 2.14.1)
-del model, optimizer
-gc.collect()
+
+
+def train(reshard):  # a new model sharded one way, trained: what each rank stores, and the full weights
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(20, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 5))
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            fully_shard(layer, reshard_after_forward=reshard)
+    fully_shard(model, reshard_after_forward=reshard)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    torch.manual_seed(1)
+    inputs, targets = torch.randn(STEPS, BATCH, 20), torch.randint(0, 5, (STEPS, BATCH))
+    for x, y in zip(inputs, targets):
+        loss = F.cross_entropy(model(x[rank::world]), y[rank::world])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    stored = {name: {"kind": type(p).__name__, "full": list(p.shape), "local": list(p.to_local().shape),
+                     "grad": list(p.grad.to_local().shape),
+                     "momentum": list(optimizer.state[p]["momentum_buffer"].to_local().shape),
+                     "rows": p.to_local().detach().tolist()}
+              for name, p in model.named_parameters()}
+    everyone = [None] * world
+    dist.all_gather_object(everyone, stored)
+    full = {name: p.full_tensor() for name, p in model.named_parameters()}
+    return type(model).__name__, everyone, full
+
+
+for mode in modes:  # one job for both ways: each starts from a new model and new data
+    name, everyone, full = train(reshard=mode == "reshard")
+    if rank == 0:
+        torch.save(full, f"{out}-{mode}.pt")
+        with open(f"{out}-{mode}.json", "w") as f:
+            json.dump({"world": world, "class": name, "ranks": everyone}, f)
+    # sharded tensors outliving the process group make gloo abort at exit now and then (torch 2.14.1)
+    del everyone, full
+    gc.collect()
 dist.destroy_process_group()
 """.replace("STEPS", str(STEPS)).replace("BATCH", str(BATCH))
 
@@ -95,8 +101,16 @@ def one_process() -> dict[str, torch.Tensor]:
     return {name: p.detach() for name, p in model.named_parameters()}
 
 
-def torchrun_fsdp(tmp_path: Path, mode: str) -> tuple[dict, dict[str, torch.Tensor], float]:
-    script = tmp_path / "fsdp_job.py"
+MODES = {"reshard_after_forward": "reshard", "keep_after_forward": "keep"}
+
+
+@pytest.fixture(scope="module")
+def fsdp_runs(tmp_path_factory) -> dict[str, tuple[dict, dict[str, torch.Tensor]]]:
+    """One two-rank torchrun job that trains a model sharded each way: per way, what each
+    rank stored and the full weights. (One job, not one per way: each job starts three
+    interpreters that import torch.)"""
+    folder = tmp_path_factory.mktemp("fsdp")
+    script = folder / "fsdp_job.py"
     script.write_text(SCRIPT)
     env = {
         k: v
@@ -104,7 +118,6 @@ def torchrun_fsdp(tmp_path: Path, mode: str) -> tuple[dict, dict[str, torch.Tens
         if k not in LAUNCH_VARS and not k.startswith(("TORCHELASTIC_", "PET_"))
     }
     env["OMP_NUM_THREADS"] = "1"
-    start = time.perf_counter()
     proc = subprocess.run(
         [
             sys.executable,
@@ -113,28 +126,29 @@ def torchrun_fsdp(tmp_path: Path, mode: str) -> tuple[dict, dict[str, torch.Tens
             "--standalone",
             "--nproc_per_node=2",
             str(script),
-            str(tmp_path / "result"),
-            mode,
+            str(folder / "result"),
+            *MODES.values(),
         ],
-        cwd=tmp_path,
+        cwd=folder,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
-    seconds = time.perf_counter() - start
     assert proc.returncode == 0, proc.stderr[-3000:]
-    report = json.loads((tmp_path / "result.json").read_text())
-    weights = torch.load(tmp_path / "result.pt", weights_only=True)
-    return report, weights, seconds
+    return {
+        mode: (
+            json.loads((folder / f"result-{mode}.json").read_text()),
+            torch.load(folder / f"result-{mode}.pt", weights_only=True),
+        )
+        for mode in MODES.values()
+    }
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "mode", ["reshard", "keep"], ids=["reshard_after_forward", "keep_after_forward"]
-)
-def test_two_sharded_ranks_train_what_one_process_trains(tmp_path, mode):
-    report, weights, _ = torchrun_fsdp(tmp_path, mode)
+@pytest.mark.parametrize("mode", MODES.values(), ids=MODES.keys())
+def test_two_sharded_ranks_train_what_one_process_trains(fsdp_runs, mode):
+    report, weights = fsdp_runs[mode]
     reference = one_process()
     assert sorted(weights) == sorted(reference)
     difference = max((weights[name] - p).abs().max().item() for name, p in reference.items())
