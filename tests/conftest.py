@@ -146,7 +146,10 @@ def built_site(tmp_path_factory) -> Path:
     """``mkdocs build --strict`` of the checkout, once per test run."""
     from filelock import FileLock
 
-    shared = tmp_path_factory.getbasetemp().parent  # common to all xdist workers of this run
+    base = tmp_path_factory.getbasetemp()
+    # an xdist worker's base is popen-gwN inside the run's folder, which the workers share;
+    # without xdist the base is the run's folder itself (its parent holds every past run)
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     out = shared / "built-site"
     with FileLock(str(shared / "built-site.lock")):
         if not (out / ".built").exists():
