@@ -256,21 +256,25 @@ def test_every_built_page_is_checked(built_site):
     assert built == expected
 
 
-def own_search_index(built_site: Path, url_path: str) -> dict:
-    """The site's search index with only the entries of the page at ``url_path``."""
-    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    index["docs"] = [d for d in index["docs"] if d["location"].split("#")[0] == url_path]
-    return index
+@pytest.fixture(scope="module")
+def search_index(built_site) -> dict:
+    """The built site's search index, read once."""
+    return json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+
+
+def own_search_index(index: dict, url_path: str) -> dict:
+    """``index`` with only the entries of the page at ``url_path``."""
+    return {**index, "docs": [d for d in index["docs"] if d["location"].split("#")[0] == url_path]}
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=source_id)
-def test_page_loads_cleanly(source, built_site, base_url, context, page, assert_clean):
+def test_page_loads_cleanly(source, search_index, base_url, context, page, assert_clean):
     url_path = page_url(source)
     # Every page hands the search worker the same index, which it builds on each load: about
     # half a CPU-second a page on a 2-core machine, spent once per page on one file. The
     # search tests below load and query the real index; here the worker gets this page's
     # own entries (the request is still made and watched).
-    own = own_search_index(built_site, url_path)
+    own = own_search_index(search_index, url_path)
     context.route("**/search/search_index.json", lambda route: route.fulfill(json=own))
     response = visit(page, base_url + url_path)
     assert response is not None and response.status == 200, (

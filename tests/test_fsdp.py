@@ -10,7 +10,6 @@ timeout, on loopback only, trains a new model for each way.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -18,6 +17,8 @@ import pytest
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from conftest import script_env
 
 STEPS, BATCH = 8, 64
 SCRIPT = """
@@ -74,16 +75,6 @@ for mode in modes:  # one job for both ways: each starts from a new model and ne
 dist.destroy_process_group()
 """.replace("STEPS", str(STEPS)).replace("BATCH", str(BATCH))
 
-LAUNCH_VARS = (
-    "RANK",
-    "WORLD_SIZE",
-    "LOCAL_RANK",
-    "LOCAL_WORLD_SIZE",
-    "GROUP_RANK",
-    "MASTER_ADDR",
-    "MASTER_PORT",
-)
-
 
 def one_process() -> dict[str, torch.Tensor]:
     torch.manual_seed(0)
@@ -112,12 +103,6 @@ def fsdp_runs(tmp_path_factory) -> dict[str, tuple[dict, dict[str, torch.Tensor]
     folder = tmp_path_factory.mktemp("fsdp")
     script = folder / "fsdp_job.py"
     script.write_text(SCRIPT)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in LAUNCH_VARS and not k.startswith(("TORCHELASTIC_", "PET_"))
-    }
-    env["OMP_NUM_THREADS"] = "1"
     proc = subprocess.run(
         [
             sys.executable,
@@ -130,7 +115,7 @@ def fsdp_runs(tmp_path_factory) -> dict[str, tuple[dict, dict[str, torch.Tensor]
             *MODES.values(),
         ],
         cwd=folder,
-        env=env,
+        env=script_env(OMP_NUM_THREADS="1"),
         capture_output=True,
         text=True,
         timeout=300,
