@@ -86,7 +86,15 @@ def widths(text: str) -> tuple[int, int, int, int]:
 
 
 parser = ExampleParser(
-    prog="cifar10_train.py", description="Train a baseline CNN and an improved ResNet on CIFAR-10."
+    prog="cifar10_train.py",
+    description="Train a baseline CNN and an improved ResNet on CIFAR-10.",
+    smoke={
+        "baseline_epochs": 1,
+        "epochs": 1,
+        "widths": (8, 16, 16, 32),
+        "batch_size": 16,
+        "baseline_batch_size": 16,
+    },
 )
 parser.add_argument(
     "--data", default=".data/cifar10", help="folder with train/ and test/ (default .data/cifar10)"
@@ -141,13 +149,7 @@ parser.add_argument(
 )
 parser.add_argument("--label-smoothing", type=nonnegative_float, default=0.2, help="default 0.2")
 parser.add_argument("--seed", type=nonnegative_int, default=0, help="random seed (default 0)")
-parser.add_argument(
-    "--smoke", action="store_true", help="seconds on the CPU: tiny network, one epoch each"
-)
 args = parse_args(parser)
-if args.smoke:
-    args.baseline_epochs, args.epochs, args.widths = 1, 1, (8, 16, 16, 32)
-    args.batch_size = args.baseline_batch_size = 16
 device = pick_device(args.smoke)
 print(f"device: {device}")
 

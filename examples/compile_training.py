@@ -30,7 +30,9 @@ EXAMPLE_DATA = None
 from torchprimer.examples_cli import ExampleParser, nonnegative_int, parse_args, positive_int
 
 parser = ExampleParser(
-    prog="compile_training.py", description="Eager against torch.compile'd training steps, timed."
+    prog="compile_training.py",
+    description="Eager against torch.compile'd training steps, timed.",
+    smoke={"workloads": ["mlp"], "backend": "eager", "steps": 2, "repeats": 1, "warmup": 1},
 )
 parser.add_argument(
     "--workloads",
@@ -63,14 +65,7 @@ parser.add_argument(
     default=1,
     help="CPU threads for torch and for inductor's kernels (default 1)",
 )
-parser.add_argument(
-    "--smoke",
-    action="store_true",
-    help="the mlp only, backend eager, 2 steps, 1 repeat: a quick check that everything runs",
-)
 args = parse_args(parser)
-if args.smoke:
-    args.workloads, args.backend, args.steps, args.repeats, args.warmup = ["mlp"], "eager", 2, 1, 1
 print(
     f"workloads={args.workloads} backend={args.backend} steps={args.steps} repeats={args.repeats} "
     f"warmup={args.warmup} threads={args.threads} smoke={args.smoke}"

@@ -59,7 +59,9 @@ from torchprimer.examples_cli import (
 
 # %%
 parser = ExampleParser(
-    prog="ddp_train.py", description="Train an MLP on digits with DDP (or one process)."
+    prog="ddp_train.py",
+    description="Train an MLP on digits with DDP (or one process).",
+    smoke={"epochs": 1, "max_steps": 5},
 )
 parser.add_argument("--epochs", type=positive_int, default=10)
 parser.add_argument(
@@ -81,10 +83,7 @@ parser.add_argument("--max-steps", type=positive_int, default=None)
 parser.add_argument("--fail-at-step", type=positive_int, default=None, metavar="STEP")
 parser.add_argument("--init-timeout", type=positive_float, default=300.0, metavar="SECONDS")
 parser.add_argument("--compare-with-torchrun", type=nonnegative_int, default=0, metavar="N")
-parser.add_argument("--smoke", action="store_true", help="5 steps: a quick check that it runs")
 args = parse_args(parser)
-if args.smoke:
-    args.epochs, args.max_steps = 1, 5
 if args.compare_with_torchrun and args.batch_size % args.compare_with_torchrun:
     parser.error(
         f"--batch-size {args.batch_size} does not split into {args.compare_with_torchrun} processes"

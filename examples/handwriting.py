@@ -38,7 +38,9 @@ EXAMPLE_DATA = None
 from torchprimer.examples_cli import ExampleParser, nonnegative_int, parse_args, positive_int
 
 parser = ExampleParser(
-    prog="handwriting.py", description="A small CNN on scikit-learn's 8x8 digits."
+    prog="handwriting.py",
+    description="A small CNN on scikit-learn's 8x8 digits.",
+    smoke={"epochs": 2},
 )
 parser.add_argument(
     "--epochs", type=positive_int, default=30, help="passes over the training set (default 30)"
@@ -49,12 +51,7 @@ parser.add_argument(
     default=0,
     help="seed for the split, the weights and the shuffling",
 )
-parser.add_argument(
-    "--smoke", action="store_true", help="two epochs: a quick check that everything runs"
-)
 args = parse_args(parser)
-if args.smoke:
-    args.epochs = 2
 print(f"epochs={args.epochs} seed={args.seed} smoke={args.smoke}")
 
 # %% [markdown]

@@ -31,6 +31,7 @@ from torchprimer.examples_cli import (
 parser = ExampleParser(
     prog="pretrained_inference.py",
     description="Load a published model through torch.hub and use it.",
+    smoke={"batch_sizes": [1, 4], "bench_seconds": 0.1, "no_compile": True},
 )
 parser.add_argument(
     "--data",
@@ -68,12 +69,7 @@ parser.add_argument(
     action="store_true",
     help="download torchvision's ResNet-18 weights (needs internet) and classify a photo",
 )
-parser.add_argument(
-    "--smoke", action="store_true", help="seconds on the CPU: short timings, no torch.compile"
-)
 args = parse_args(parser)
-if args.smoke:
-    args.batch_sizes, args.bench_seconds, args.no_compile = [1, 4], 0.1, True
 device = pick_device(args.smoke)
 repo = args.repo or str(repo_root())
 print(f"device: {device}; hubconf.py from: {'this checkout' if args.repo is None else repo}")

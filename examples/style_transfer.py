@@ -50,7 +50,9 @@ from torchprimer.examples_cli import (
 )
 
 parser = ExampleParser(
-    prog="style_transfer.py", description="Gatys-style transfer with a random-weight CNN."
+    prog="style_transfer.py",
+    description="Gatys-style transfer with a random-weight CNN.",
+    smoke={"size": 32, "steps": 3},
 )
 parser.add_argument(
     "--size", type=int_range(16, 1024), default=160, help="image side in pixels (default 160)"
@@ -65,12 +67,7 @@ parser.add_argument(
     help="weight of the style loss (default 2000)",
 )
 parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed for the random network")
-parser.add_argument(
-    "--smoke", action="store_true", help="tiny images, 3 steps: a quick check that everything runs"
-)
 args = parse_args(parser)
-if args.smoke:
-    args.size, args.steps = 32, 3
 print(
     f"size={args.size} steps={args.steps} style_weight={args.style_weight} seed={args.seed} smoke={args.smoke}"
 )

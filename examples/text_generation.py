@@ -37,10 +37,17 @@ from torchprimer.examples_cli import (
     positive_int,
 )
 
-parser = ExampleParser(prog="text_generation.py", description="A character-level GRU on Macbeth.")
+parser = ExampleParser(
+    prog="text_generation.py",
+    description="A character-level GRU on Macbeth.",
+    smoke={"steps": 5},
+)
 parser.add_argument("--steps", type=positive_int, default=500, help="training steps (default 500)")
 parser.add_argument(
-    "--hidden", type=positive_int, default=256, help="GRU hidden size (default 256)"
+    "--hidden",
+    type=positive_int,
+    default=256,
+    help="GRU hidden size (default 256)",
 )
 parser.add_argument(
     "--seq-len",
@@ -54,12 +61,7 @@ parser.add_argument(
 parser.add_argument(
     "--seed", type=nonnegative_int, default=0, help="seed for the weights, the batches and sampling"
 )
-parser.add_argument(
-    "--smoke", action="store_true", help="5 steps: a quick check that everything runs"
-)
 args = parse_args(parser)
-if args.smoke:
-    args.steps = 5
 print(
     f"steps={args.steps} hidden={args.hidden} seq_len={args.seq_len} "
     f"batch_size={args.batch_size} seed={args.seed} smoke={args.smoke}"

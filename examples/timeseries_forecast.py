@@ -38,6 +38,7 @@ from torchprimer.examples_cli import (
 parser = ExampleParser(
     prog="timeseries_forecast.py",
     description="An LSTM forecaster on the airline-passengers series.",
+    smoke={"epochs": 10},
 )
 parser.add_argument(
     "--epochs", type=positive_int, default=400, help="full-batch training steps (default 400)"
@@ -49,12 +50,7 @@ parser.add_argument(
     help="months of history the LSTM reads (default 12)",
 )
 parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed for the weights")
-parser.add_argument(
-    "--smoke", action="store_true", help="10 steps: a quick check that everything runs"
-)
 args = parse_args(parser)
-if args.smoke:
-    args.epochs = 10
 print(f"epochs={args.epochs} window={args.window} seed={args.seed} smoke={args.smoke}")
 
 # %% [markdown]

@@ -36,6 +36,7 @@ from torchprimer.examples_cli import (
 parser = ExampleParser(
     prog="transformer_text.py",
     description="A small Transformer and a GRU trained on Macbeth under the same budget.",
+    smoke={"steps": 5},
 )
 parser.add_argument(
     "--steps", type=positive_int, default=500, help="training steps for each model (default 500)"
@@ -64,12 +65,7 @@ parser.add_argument(
     default=1,
     help="CPU threads for torch (default 1: small models on a few shared cores run fastest so)",
 )
-parser.add_argument(
-    "--smoke", action="store_true", help="5 steps per model: a quick check that everything runs"
-)
 args = parse_args(parser)
-if args.smoke:
-    args.steps = 5
 if args.dim % args.heads:
     parser.error(f"--dim {args.dim} must be divisible by --heads {args.heads}")
 device = pick_device(args.smoke)

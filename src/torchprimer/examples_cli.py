@@ -182,14 +182,48 @@ def exit_with_input_error(
 
 
 class ExampleParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line (no usage block) and exit status 2.
+    """An ArgumentParser whose errors are one line (no usage block) and exit status 2, and
+    which owns every example's ``--smoke`` flag.
 
     As a plain script the line goes to stderr; under torchrun every rank would print it,
     so it goes to torchrun's error file once per rank instead (:func:`exit_with_input_error`).
+
+    ``smoke`` maps argument names to the values a ``--smoke`` run uses (the run CI makes of
+    every example: seconds on the CPU); :func:`parse_args` applies them after parsing, so
+    the other arguments are still checked first, and ``--help`` lists them:
+
+    >>> parser = ExampleParser(prog="demo.py", smoke={"epochs": 1})
+    >>> _ = parser.add_argument("--epochs", type=positive_int, default=20)
+    >>> args = parse_args(parser, ["--smoke", "--epochs", "5"], install_hook=False)
+    >>> args.epochs, args.smoke
+    (1, True)
+    >>> [a.help for a in parser._actions if a.dest == "smoke"]
+    ['a quick check in seconds on the CPU: --epochs 1']
     """
+
+    def __init__(self, *args, smoke: Mapping[str, object] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.smoke = dict(smoke or {})
+        shown = ", ".join(
+            f"--{name.replace('_', '-')} {_shown(value)}" for name, value in self.smoke.items()
+        )
+        self.add_argument(
+            "--smoke",
+            action="store_true",
+            help="a quick check in seconds on the CPU" + (f": {shown}" if shown else ""),
+        )
 
     def error(self, message: str) -> NoReturn:
         exit_with_input_error(self.prog, f"{message} (see --help)")
+
+
+def _shown(value: object) -> str:
+    """A smoke value as it would be typed: ``1,2`` for a list, ``on``/``off`` for a flag."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
 
 
 def _one_line_hook(prog: str):
@@ -213,13 +247,22 @@ def parse_args(
 ) -> argparse.Namespace:
     """Parse :func:`example_argv` (or ``argv``) with ``parser``.
 
-    As a script (not in a kernel) it also makes torchprimer's input errors and
+    With ``--smoke``, the overrides an :class:`ExampleParser` was given replace the parsed
+    values. As a script (not in a kernel) it also makes torchprimer's input errors and
     ``FileNotFoundError`` print one ``<prog>: error: ...`` line and exit with status 1
     instead of a traceback.
     """
     if install_hook and not in_kernel():
         sys.excepthook = _one_line_hook(parser.prog)
-    return parser.parse_args(example_argv() if argv is None else argv)
+    args = parser.parse_args(example_argv() if argv is None else argv)
+    smoke = getattr(parser, "smoke", {})
+    unknown = [name for name in smoke if not hasattr(args, name)]
+    if unknown:
+        raise ValueError(f"{parser.prog}: smoke overrides {unknown} name no argument")
+    if getattr(args, "smoke", False):
+        for name, value in smoke.items():
+            setattr(args, name, value)
+    return args
 
 
 def repo_root() -> Path:
