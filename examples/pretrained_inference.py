@@ -2,11 +2,12 @@
 # # Pretrained inference: torch.hub, checked weights, eval mode, throughput
 #
 # Training is done once; inference is what a model is for. This page takes the network
-# trained in the [CIFAR-10 example](../cifar10_train/) and uses it the way a stranger
-# would: load it through `torch.hub` from this repository's `hubconf.py`, check that the
-# weights are the ones that were published, switch it to evaluation mode, classify test
-# images, score the whole test set, and measure how many images per second it handles
-# with and without bfloat16, the channels-last layout and `torch.compile`.
+# that this repository's `hubconf.py` publishes, trained by the script of the
+# [CIFAR-10 example](../cifar10_train/) (its sidecar, printed below, says on which device,
+# when and how well), and uses it the way a stranger would: load it through `torch.hub`,
+# check that the file is the one whose hash was recorded, switch it to evaluation mode,
+# classify test images, score the whole test set, and measure how many images per second
+# it handles with and without bfloat16, the channels-last layout and `torch.compile`.
 #
 # The kernel that ran this page is a fresh process: it never saw the training. Everything
 # it knows about the model comes from `hubconf.py` and two committed files,
@@ -16,7 +17,14 @@
 # %%
 # How the site renders this page (python -m primersite.render reads these three lines)
 RENDER_ARGS = ["--data", ".data/cifar10", "--batch-sizes", "1,64,256"]
-GPU_RENDER_ARGS = ["--data", ".data/cifar10", "--batch-sizes", "1,64,512,2048"]
+GPU_RENDER_ARGS = [
+    "--data",
+    ".data/cifar10",
+    "--batch-sizes",
+    "1,64,512,2048",
+    "--bench-seconds",
+    "1",
+]
 EXAMPLE_DATA = "cifar10"
 
 from torchprimer.examples_cli import (
@@ -59,7 +67,7 @@ parser.add_argument(
     "--bench-seconds",
     type=positive_float,
     default=2.0,
-    help="time spent measuring each cell of the table",
+    help="seconds spent timing each cell of the table, in five slices (the best counts)",
 )
 parser.add_argument(
     "--no-compile", action="store_true", help="leave torch.compile out of the throughput table"
@@ -94,7 +102,7 @@ import torch
 
 from torchprimer.checkpoint import load_model, read_sidecar
 from torchprimer.hub import list_local
-from torchprimer.machine import cpu_model
+from torchprimer.machine import device_name
 from torchprimer.pretrained import weights_path
 
 print("entries in hubconf.py:", list_local(repo))
@@ -119,6 +127,12 @@ print(json.dumps(info["metadata"], indent=2))
 # recorded SHA-256 *before* `torch.load` reads a byte of it, then loads with
 # `weights_only=True`. Below: the recorded and the actual hash, then the same load on a
 # copy with one byte changed, and on a copy cut in half.
+#
+# A match proves integrity, not origin: the file is the one whose hash was written into
+# the sidecar beside it, but whoever could replace the file could replace the sidecar
+# too. To know where weights came from, compare the hash with one from a source you trust
+# (the CIFAR-10 page prints the hash of each checkpoint it saved), or pin it in your
+# own code.
 
 # %%
 import shutil
@@ -150,7 +164,10 @@ with tempfile.TemporaryDirectory() as tmp:
 # %% [markdown]
 # Why `weights_only=True` matters even with a matching hash: a `.pt` file is a pickle,
 # and unpickling can call any importable function. `weights_only=True` (the default since
-# torch 2.6) only rebuilds tensors and plain containers, and refuses anything else:
+# torch 2.6) unpickles with an allowlist: tensors, plain containers and the few types
+# torch adds to it, and refuses anything else. That is much safer, not a guarantee: such
+# allowlists have had bypasses (CVE-2025-32434 let a crafted file run code through
+# `weights_only=True` in torch 2.5.1 and older), so keep torch up to date as well.
 
 # %%
 import os
@@ -170,8 +187,12 @@ with tempfile.TemporaryDirectory() as tmp:
 # %% [markdown]
 # ## Eval mode, and what changes without it
 #
-# `torch.hub` handed the model back in eval mode (`model.training` is `False`). That
-# matters for this network because of batch normalization: in training mode each batch
+# The model came back in eval mode (`model.training` is `False`), but not because of
+# `torch.hub`: `torch.hub.load` only calls the entry, and this repository's entry calls
+# `.eval()` before returning the model. Not every entry does; torchvision's model
+# builders return models in training mode (the cell checks one), so call `.eval()`
+# yourself before inference. Eval mode matters for this network because of batch
+# normalization: in training mode each batch
 # norm layer normalises with the mean and variance *of the current batch* (and updates
 # its running averages as a side effect); in eval mode it uses the running averages
 # stored in the checkpoint. So in training mode an image's prediction depends on which
@@ -182,8 +203,12 @@ with tempfile.TemporaryDirectory() as tmp:
 # %%
 import copy as copy_module
 
+from torchvision.models import resnet18
+
 from torchprimer.cifar import CLASSES, load_cifar10_folder
 from torchprimer.models import normalize
+
+print("torchvision's resnet18() comes back in training mode:", resnet18().training)
 
 test_images, test_labels = load_cifar10_folder(args.data, "test").tensors
 test_images, test_labels = test_images.to(device), test_labels.to(device)
@@ -250,10 +275,12 @@ plt.show()
 # %% [markdown]
 # ## The whole test set
 #
-# The sidecar recorded the test accuracy measured right after training. Measured again
-# here, on the same 10,000 test images, through the loaded copy, it should agree: if it
-# did not, the weights, the preprocessing or the model's mode would differ from training
-# time.
+# The sidecar recorded the test accuracy measured right after training, in float32.
+# Measured again here in float32, on the same 10,000 test images, through the loaded
+# copy, it should agree: if it did not, the weights, the preprocessing or the model's mode
+# would differ from training time. On a GPU it can differ by an image or two, where
+# kernels other than the training run's (TF32 convolutions, another cuDNN algorithm)
+# round a near-tie the other way; the cell counts the difference in images.
 
 # %%
 import pandas as pd
@@ -268,9 +295,11 @@ result = evaluate(
     nn.CrossEntropyLoss(),
     device=device,
 )
+recorded = info["metadata"].get("test_accuracy", float("nan"))
 print(
     f"test accuracy here: {result.accuracy:.2%} on {result.samples} images; "
-    f"recorded at training time: {info['metadata'].get('test_accuracy', float('nan')):.2%}"
+    f"recorded at training time: {recorded:.2%} "
+    f"(a difference of {round(abs(result.accuracy - recorded) * result.samples)} images)"
 )
 with torch.no_grad():
     predicted = torch.cat(
@@ -293,18 +322,20 @@ print(
 #
 # - **eager fp32**: the model as loaded, one Python call per layer, float32 throughout;
 # - **bf16**: the same under `torch.autocast(dtype=torch.bfloat16)`, so matrix products
-#   and convolutions run in bfloat16 (half the bytes; on GPUs and on CPUs with bf16
-#   matrix units, much faster arithmetic);
+#   and convolutions run in bfloat16 (half the bytes, and on GPUs and on CPUs with bf16
+#   matrix units faster arithmetic, once a batch holds enough work: at batch 1 the casts
+#   cost more than they save, and bf16 can be the slower column);
 # - **bf16 + channels_last**: weights and inputs in the NHWC memory layout that
 #   convolution kernels prefer;
 # - **compiled**: `torch.compile` on top of that, which traces the model once and
 #   generates fused kernels (the first call at each batch size pays the compilation,
-#   reported separately; torch keeps compiled kernels in an on-disk cache, so a second
-#   run on the same machine compiles much faster than the first).
+#   reported separately; torch keeps compiled kernels in an on-disk cache, which a
+#   second run on the same machine can reuse).
 #
-# Each cell is the best of five timings of `--bench-seconds`/5 each, taken in turns with
-# the other columns (after warm-up calls), so that other work on a shared machine slows
-# all columns alike. Timings still vary from run to run; compare columns within a row.
+# Each cell is timed for `--bench-seconds` in all, in five slices taken in turns with the
+# other columns (after warm-up calls), and the best slice counts, so that other work on a
+# shared machine slows all columns alike. Timings still vary from run to run; compare
+# columns within a row.
 
 # %%
 import logging
@@ -320,8 +351,8 @@ def synchronize():
 
 
 def images_per_second(runs, x_by_run, seconds, rounds=5):
-    """Best images/s of each run over `rounds` interleaved timings, so that a burst of other
-    work on a shared machine slows every column alike instead of one."""
+    """Best images/s of each run over `rounds` interleaved slices of `seconds / rounds`, so
+    that a burst of other work on a shared machine slows every column alike instead of one."""
     for name, run in runs.items():
         for _ in range(2):  # warm-up: allocator, cuDNN autotuning, caches
             run(x_by_run[name])
@@ -370,7 +401,7 @@ with torch.inference_mode():
             row["compile (s)"] = time.perf_counter() - start
             runs["bf16 + channels_last + compiled"] = bf16(compiled)
             inputs["bf16 + channels_last + compiled"] = x_cl
-        row.update(images_per_second(runs, inputs, len(runs) * args.bench_seconds))
+        row.update(images_per_second(runs, inputs, args.bench_seconds))
         rows.append(row)
         print(f"batch {size}: done", flush=True)
 
@@ -384,11 +415,7 @@ formatted = (
 if "compile (s)" in table:
     formatted["compile (s)"] = table["compile (s)"].map(lambda v: f"{v:.1f}")
 formatted["last column / eager fp32"] = speedup.map(lambda v: f"{v:.2f}x")
-where = (
-    torch.cuda.get_device_name(0)
-    if device == "cuda"
-    else f"CPU: {cpu_model()}, {torch.get_num_threads()} threads"
-)
+where = device_name(device) + (f", {torch.get_num_threads()} threads" if device == "cpu" else "")
 print(f"images per second on {where} ({type(model).__name__}, torch {torch.__version__})")
 print(formatted.to_string())
 

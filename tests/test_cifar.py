@@ -172,3 +172,49 @@ def test_loader_writes_nothing(fixture_root):
     load_cifar10_folder(fixture_root, "train")
     load_cifar10_folder(fixture_root, "test")
     assert _snapshot(fixture_root) == before
+
+
+class _FakeCIFAR10:
+    """torchvision's CIFAR10 as it behaves offline (after creating its folder), or with data."""
+
+    def __init__(self, root, train, download, fail):
+        Path(root).mkdir(parents=True, exist_ok=True)
+        (Path(root) / "cifar-10-python.tar.gz").write_bytes(b"partial")
+        if fail:
+            import urllib.error
+
+            raise urllib.error.URLError("[Errno -2] Name or service not known")
+        n = 6 if train else 4
+        self.data = np.arange(n * 32 * 32 * 3, dtype=np.uint8).reshape(n, 32, 32, 3)
+        self.targets = list(range(n))
+
+
+@pytest.mark.parametrize("fail", [True, False], ids=["offline", "downloaded"])
+def test_download_fallback(tmp_path, monkeypatch, fail):
+    """Offline: one line naming the folder, and the folders it made are gone; otherwise the
+    same (N, 3, 32, 32) uint8 tensors as the JPEG loader gives."""
+    import torchvision.datasets
+
+    from torchprimer.cifar import CifarDownloadError, download_cifar10
+
+    monkeypatch.setattr(
+        torchvision.datasets,
+        "CIFAR10",
+        lambda root, train, download: _FakeCIFAR10(root, train, download, fail),
+    )
+    root = tmp_path / "new" / "torchvision"
+    if fail:
+        with pytest.raises(
+            CifarDownloadError, match="downloading CIFAR-10 with torchvision failed"
+        ):
+            download_cifar10(root)
+        assert list(tmp_path.iterdir()) == []
+        return
+    train, test = download_cifar10(root)
+    images, labels = train.tensors
+    assert (tuple(images.shape), images.dtype, labels.tolist()) == (
+        (6, 3, 32, 32),
+        torch.uint8,
+        [0, 1, 2, 3, 4, 5],
+    )
+    assert images[0, :, 0, 0].tolist() == [0, 1, 2] and len(test) == 4

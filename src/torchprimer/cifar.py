@@ -146,6 +146,45 @@ def load_cifar10_folder(root: str | os.PathLike[str], split: str = "train") -> T
     return TensorDataset(images, labels)
 
 
+class CifarDownloadError(CifarFolderError):
+    """Downloading CIFAR-10 with torchvision failed (no network, a broken or cut-off file)."""
+
+
+def download_cifar10(root: str | os.PathLike[str]) -> tuple[TensorDataset, TensorDataset]:
+    """The original CIFAR-10 through torchvision, as ``(train, test)`` like :func:`load_cifar10_folder`.
+
+    torchvision downloads its 163 MB archive into ``root`` once (checking its MD5) and
+    reads it from there afterwards. These are the original, losslessly stored images, not
+    this site's JPEG copy. A failed download raises :class:`CifarDownloadError` (one line)
+    and removes the folders it created, so nothing half-written is left behind.
+    """
+    import urllib.error
+
+    from torchvision.datasets import CIFAR10
+
+    root = Path(root)
+    created = next((p for p in reversed([root, *root.parents]) if not p.exists()), None)
+    try:
+        splits = [CIFAR10(str(root), train=train, download=True) for train in (True, False)]
+    except (OSError, RuntimeError, urllib.error.URLError) as err:
+        if created is not None:
+            import shutil
+
+            shutil.rmtree(created, ignore_errors=True)
+        reason = getattr(err, "reason", None) or err
+        raise CifarDownloadError(
+            f"{root}: downloading CIFAR-10 with torchvision failed ({reason}); "
+            "without a network, extract cifar10-jpeg.tar.xz and pass its folder with --data"
+        ) from None
+    return tuple(
+        TensorDataset(
+            torch.from_numpy(split.data).permute(0, 3, 1, 2).contiguous(),
+            torch.tensor(split.targets, dtype=torch.int64),
+        )
+        for split in splits
+    )
+
+
 def _fixture_image(label: int, generator: torch.Generator) -> torch.Tensor:
     """A 32x32 RGB image whose colour and stripe direction depend on the class, plus noise."""
     colour = torch.tensor(
