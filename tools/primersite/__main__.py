@@ -2,6 +2,7 @@
 
     python -m primersite check docs/tensors/first-steps.md   # both verdicts, one run
     python -m primersite fill docs/tensors/first-steps.md    # rewrite #> lines (and figures) from a run
+                                                             # (a GPU block's from its recorded run)
     python -m primersite report                              # pages, blocks run and skipped, and why
 
 Exit status: 0 all good, 1 a check failed, 2 bad arguments.
@@ -29,6 +30,21 @@ def _pages(paths: list[Path], parser: argparse.ArgumentParser) -> list[Path]:
     return [p.resolve() for p in paths]
 
 
+def _gpu_verdicts(path: Path, page) -> tuple[list[str], int]:
+    """The verdicts on the page's GPU blocks (against their recorded runs), and how many
+    were checked against one."""
+    from primersite.checker import CheckFailure
+    from primersite.gpu_check import gpu_verdict
+
+    verdicts, recorded = [], 0
+    for block in (b for b in page.python_blocks if b.gpu):
+        try:
+            recorded += gpu_verdict(path, page, block) is None
+        except CheckFailure as err:
+            verdicts.append(f"- GPU block at line {block.line}: {err}")
+    return verdicts, recorded
+
+
 def check(paths: list[Path]) -> int:
     from primersite.checker import CheckFailure, check_block, check_script
     from primersite.pages import problems, read_page
@@ -49,10 +65,13 @@ def check(paths: list[Path]) -> int:
             check_script(path, page, run, environ)
         except CheckFailure as err:
             verdicts.append(f"- {err}")
+        gpu_verdicts, recorded = _gpu_verdicts(path, page)
+        verdicts += gpu_verdicts
         skipped = len(page.python_blocks) - len(page.runs(environ))
+        gpu = f" ({recorded} of them checked against a recorded GPU run)" if recorded else ""
         status = "FAIL" if verdicts else "ok"
         print(
-            f"{status} {_shown(path)}: {len(page.runs(environ))} blocks ran, {skipped} skipped, "
+            f"{status} {_shown(path)}: {len(page.runs(environ))} blocks ran, {skipped} skipped{gpu}, "
             f"{run.seconds:.1f} s"
         )
         for line in verdicts:

@@ -8,7 +8,9 @@ A page is run once (:mod:`primersite.runner`); from that one run come
 * one verdict for the page as a script: it ran to the end in a fresh process from an
   empty folder, its whole stdout is what the ``#>`` lines promise, it wrote nothing
   outside its folder, and every committed figure it makes is the one it made;
-* one verdict on the page's text (:func:`primersite.pages.problems`).
+* one verdict on the page's text (:func:`primersite.pages.problems`);
+* one verdict per GPU block, which does not run here: its ``#>`` lines against its
+  recorded run on a GPU (:mod:`primersite.gpu_check`).
 
 Sybil collects these as pytest items (:func:`page_sybil`); ``python -m primersite``
 runs the same checks on one page for an author, and fills ``#>`` lines from a run.
@@ -16,7 +18,6 @@ runs the same checks on one page for an author, and fills ``#>`` lines from a ru
 
 from __future__ import annotations
 
-import ast
 import difflib
 import hashlib
 import io
@@ -30,54 +31,12 @@ from sybil import Document, Region, Sybil
 
 from primersite import ROOT
 from primersite.figures import compare_figure
-from primersite.pages import Block, Page, expected_lines, lex, problems
+from primersite.gpu_check import gpu_verdict, recorded_outputs
+from primersite.gpu_records import load_records
+from primersite.pages import Block, Page, lex, problems
 from primersite.runner import PageRun, run_page
+from primersite.verdicts import CheckFailure, compare_output, statement_owners
 from primersite.zygote import Zygote
-
-
-class CheckFailure(AssertionError):
-    """A page says something its run does not back."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message + _python_note())
-
-
-def _python_note() -> str:
-    """When this Python is not the one the site is verified with, a failure says so."""
-    import re
-    import sys
-
-    lock = (
-        (ROOT / "requirements.lock").read_text(encoding="utf-8")
-        if (ROOT / "requirements.lock").is_file()
-        else ""
-    )
-    pinned = re.search(r"^# Python (\d+\.\d+)\b", lock, re.M)
-    here = f"{sys.version_info.major}.{sys.version_info.minor}"
-    if pinned is None or pinned.group(1) == here:
-        return ""
-    return (
-        f"\n(The site is verified with Python {pinned.group(1)}; this run uses Python {here}. "
-        "An output that differs between Python versions shows up here as a failure.)"
-    )
-
-
-def _norm(text: str) -> list[str]:
-    return [ln.rstrip() for ln in text.splitlines()]
-
-
-def _owners(block: Block) -> list[tuple[int, int, list[tuple[int, str]]]]:
-    """``(first line, last line, [(page line, expected text)])`` of each top-level statement."""
-    tree = ast.parse(block.source)
-    ast.increment_lineno(tree, block.line)
-    stmts = [(s.lineno, s.end_lineno, []) for s in tree.body]
-    for n, text in expected_lines(block.source):
-        line = block.line + n
-        owners = [s for s in stmts if s[0] <= line]
-        if not owners:
-            raise CheckFailure(f"line {line}: '#>' output line before any statement")
-        owners[-1][2].append((line, text))
-    return stmts
 
 
 def check_block(
@@ -89,8 +48,7 @@ def check_block(
         pytest.skip(f"{path.name}:{block.line}: {block.skip_reason}")
     index = page.runs(environ).index(block)
     got = {s.line: s for s in run.statements if s.block == index}
-    for first, last, expected in _owners(block):
-        where = expected[0][0] if expected else last
+    for first, last, expected in statement_owners(block):
         if first not in got:
             why = run.ended_early or (
                 f"line {run.error['line']} raised {run.error['type']}" if run.error else ""
@@ -98,15 +56,7 @@ def check_block(
             raise CheckFailure(f"{path}:{first}: never ran: the page stopped earlier ({why})")
         if run.error and run.error["line"] == first:
             raise CheckFailure(f"{path}:{first}: {run.error['traceback'].rstrip()}")
-        want = [t for _, t in expected]
-        printed = _norm(got[first].output)
-        if _norm("\n".join(want)) != printed:
-            diff = "\n".join(
-                difflib.unified_diff(want, printed, "page (#> lines)", "printed", lineterm="")
-            )
-            raise CheckFailure(
-                f"{path}:{where}: output of the statement at line {first} differs from the page\n{diff}"
-            )
+        compare_output(path, first, last, expected, got[first].output, "printed")
 
 
 def check_script(path: Path, page: Page, run: PageRun, environ: dict[str, str]) -> None:
@@ -198,6 +148,11 @@ def _evaluate(example) -> None:
         if found:
             raise CheckFailure(f"{path}:\n  " + "\n  ".join(found))
         return
+    if item.kind == "block" and item.block.gpu:  # checked against its recorded run
+        reason = gpu_verdict(path, item.page, item.block)
+        if reason is not None:
+            pytest.skip(reason)
+        return
     if item.kind == "block" and item.block not in item.page.runs(environ):
         pytest.skip(f"{path.name}:{item.block.line}: {item.block.skip_reason}")
     run = page_run(path, item.page, environ)
@@ -232,21 +187,33 @@ def fill(path: Path, environ: dict[str, str] | None = None) -> tuple[str, PageRu
     by_block: dict[int, dict[int, str]] = {}
     for s in run.statements:
         by_block.setdefault(s.block, {})[s.end_line] = s.output
+    runs = page.runs(environ)
+    records = load_records() if any(b.gpu for b in page.python_blocks) else {}
     pieces, cursor = [], 0
-    for index, b in enumerate(page.runs(environ)):
-        after = by_block.get(index, {})
-        out = io.StringIO()
-        for n, line in enumerate(b.source.splitlines(), start=1):
-            out.write((b.indent + line if line.strip() else "") + "\n")
-            printed = after.get(b.line + n)
-            for t in printed.splitlines() if printed else []:
-                out.write(b.indent + (f"#> {t}" if t.strip() else "#>").rstrip() + "\n")
-        pieces += [stripped[cursor : b.body_start], out.getvalue()]
+    for b in page.python_blocks:
+        if b in runs:
+            after = by_block.get(runs.index(b), {})
+        elif b.gpu and not b.snippets:  # from its recorded run, if it has one
+            after = {b.line + n: out for n, out in recorded_outputs(b, records).items()}
+        else:
+            continue
+        pieces += [stripped[cursor : b.body_start], _with_outputs(b, after)]
         cursor = b.body_end
     pieces.append(stripped[cursor:])
     if run.error:  # the run saw the page without its #> lines: name the page's own line
         run.error["line"] = _original_line(text, stripped, run.error["line"])
     return "".join(pieces), run
+
+
+def _with_outputs(block: Block, after: dict[int, str]) -> str:
+    """The block's body with ``after[page line]`` as ``#>`` lines under that line."""
+    out = io.StringIO()
+    for n, line in enumerate(block.source.splitlines(), start=1):
+        out.write((block.indent + line if line.strip() else "") + "\n")
+        printed = after.get(block.line + n)
+        for t in printed.splitlines() if printed else []:
+            out.write(block.indent + (f"#> {t}" if t.strip() else "#>").rstrip() + "\n")
+    return out.getvalue()
 
 
 def _original_line(text: str, stripped: str, line: int) -> int:

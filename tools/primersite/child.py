@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from primersite.runner import STATE
+from primersite.sandbox import STATE, Capture
 
 # in a zygote's forks: what preloading imported, per preloaded module (primersite.preload)
 PRELOADED: dict[str, set[str]] = {}
@@ -66,7 +66,7 @@ def _guard(run_dir: Path, capture: Path) -> None:
         "/dev",
         os.path.expanduser("~/.cache"),
     ]
-    log_fd = os.open(capture / "writes.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    log_fd = os.open(capture / Capture.WRITES, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     sys.addaudithook(_audit_writes(log_fd, [os.path.realpath(a) for a in allowed] + allowed))
 
 
@@ -89,11 +89,11 @@ def child(capture: Path) -> int:
     """Run the request in ``capture``: the page's statements, one at a time, as ``__main__``."""
     import traceback
 
-    request = json.loads((capture / "request.json").read_text())
+    request = json.loads((capture / Capture.REQUEST).read_text())
     run_dir, script = Path(request["run_dir"]), Path(request["script"])
     os.chdir(run_dir)
     _guard(run_dir, capture)
-    progress = open(capture / "progress.jsonl", "a", buffering=1)
+    progress = open(capture / Capture.PROGRESS, "a", buffering=1)
     namespace = become_main(script, run_dir)
 
     def emit(**event) -> None:

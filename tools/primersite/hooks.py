@@ -1,8 +1,9 @@
 """MkDocs hooks: what every page says about itself, computed from the page, never typed by hand.
 
 * A banner under the title: how many of the page's code blocks ran and how many did not
-  (each skipped block carries its reason where it stands), with which torch, torchvision
-  and Python, read from ``requirements.lock``.
+  (each skipped block carries its reason where it stands, and a GPU block with a recorded
+  run says where and when its output was recorded), with which torch, torchvision and
+  Python, read from ``requirements.lock`` (:mod:`primersite.notes`).
 * What the page builds on (its ``builds_on`` front matter), what to install first (the
   packages its blocks import), and its downloads: the page as a script and as a notebook.
 * Claims (``!!! claim <verdict> "statement"``) become "You may read: ..." with the verdict
@@ -21,7 +22,9 @@ import re
 from pathlib import Path
 
 from primersite import ROOT
+from primersite.notes import banner, recorded, skip_notes
 from primersite.pages import Page, lex
+from primersite.wheel import build_wheel, wheel_name
 
 log = logging.getLogger("mkdocs.plugins.primersite")
 LOCK = ROOT / "requirements.lock"
@@ -34,7 +37,6 @@ VERDICTS = {
 CLAIM = re.compile(
     r'^(?P<indent>[ \t]*)!!! claim(?: (?P<verdict>[\w-]+))?(?: +"(?P<title>.*)")?[ \t]*$', re.M
 )
-SKIP_LINE = re.compile(r"^(?P<indent>[ \t]*)<!--\s*skip:.*?-->[ \t]*$", re.M)
 #: import name -> what to pip install, for the names that differ
 PIP_NAMES = {
     "sklearn": "scikit-learn",
@@ -46,6 +48,7 @@ STDLIB_EXTRA = {"__future__"}
 
 _CLAIMS: list[dict] = []
 _PAGES: dict[str, Page] = {}
+_RECORDS: dict[str, dict] = {}  # the GPU blocks' recorded runs (primersite.gpu_records)
 
 
 def lock_versions(lock: Path = LOCK) -> dict[str, str]:
@@ -56,33 +59,6 @@ def lock_versions(lock: Path = LOCK) -> dict[str, str]:
     if python is None or set(found) != {"torch", "torchvision"}:
         raise ValueError(f"{lock}: no torch/torchvision pins or '# Python X.Y' line")
     return {**found, "python": python.group(1)}
-
-
-def banner(versions: dict[str, str], page: Page) -> str:
-    """The "Verified" box: what ran, what did not, with which versions."""
-    python = page.python_blocks
-    runs = [b for b in python if b.skip_reason is None]
-    shell = [b for b in page.blocks if b.lang.lower() in {"bash", "sh", "shell", "console"}]
-    with_ = (
-        f"torch {versions['torch']}, torchvision {versions['torchvision']} and "
-        f"Python {versions['python']} (CPU)"
-    )
-    if not python:
-        text = f"This page has no Python code to run. Its site was built with {with_}."
-    elif len(runs) == len(python):
-        text = (
-            f"All {len(python)} code blocks on this page ran, top to bottom as one script, and printed "
-            f"what they show, with {with_}."
-        )
-    else:
-        text = (
-            f"{len(runs)} of the {len(python)} code blocks on this page ran, top to bottom as one script, "
-            f"and printed what they show, with {with_}. The other {len(python) - len(runs)} did not run "
-            "when the page was checked; each says why where it stands."
-        )
-    if shell:
-        text += f" The {len(shell)} shell block{'s' if len(shell) > 1 else ''} show{'' if len(shell) > 1 else 's'} commands to type; they are not run."
-    return f'!!! success "Verified"\n    {text} [How pages are verified](/about/verified/)\n'
 
 
 def _relative(src_uri: str, target: str) -> str:
@@ -129,13 +105,6 @@ def install_note(page: Page, src_uri: str) -> str:
     else:
         text += f": `{command}`"
     return f'??? info "Before you copy"\n    {text}.\n'
-
-
-def wheel_name() -> str:
-    import tomllib
-
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-    return f"torchprimer-{version}-py3-none-any.whl"
 
 
 def downloads(src_uri: str) -> str:
@@ -187,30 +156,17 @@ def claims(markdown: str, src_uri: str) -> str:
     return CLAIM.sub(rewrite, markdown)
 
 
-def skip_notes(markdown: str) -> str:
-    """Each skip directive becomes a visible note, so the reader sees which block did not run and why."""
-
-    def note(m: re.Match) -> str:
-        d = lex(m.group(0).strip()).directives
-        if not d or d[0].reason is None:
-            return m.group(0)
-        when = (
-            f"Runs only where `${d[0].env}` is set; otherwise skipped: "
-            if d[0].env
-            else "Not run when this page was checked: "
-        )
-        return f'{m["indent"]}<p class="skip-note" markdown>{when}{d[0].reason}.</p>\n'
-
-    return SKIP_LINE.sub(note, markdown)
-
-
 # --- the hooks ----------------------------------------------------------------------------
 
 
 def on_files(files, config):
     from mkdocs.structure.files import File
 
+    from primersite.gpu_records import load_records
+
     _PAGES.clear()
+    _RECORDS.clear()
+    _RECORDS.update(load_records())
     for file in files.documentation_pages():
         if file.src_uri.endswith(".md"):
             _PAGES[file.src_uri] = lex(
@@ -232,52 +188,15 @@ def on_files(files, config):
             files.append(
                 File.generated(config, f"examples/{script.name}", abs_src_path=str(script))
             )
-    files.append(File.generated(config, f"downloads/{wheel_name()}", abs_src_path=str(_wheel())))
+    files.append(
+        File.generated(config, f"downloads/{wheel_name()}", abs_src_path=str(build_wheel()))
+    )
     _CLAIMS[:] = [
         {"page": uri, "verdict": m["verdict"], "title": (m["title"] or "").strip()}
         for uri, page in _PAGES.items()
         for m in CLAIM.finditer(page.text)
     ]
     return files
-
-
-def _wheel() -> Path:
-    """The torchprimer wheel the pages' install notes link to, built from this checkout once per build.
-
-    Built from a copy of the package's sources, so the build leaves nothing in the checkout.
-    """
-    import shutil
-    import subprocess
-    import sys
-    import tempfile
-
-    out = Path(tempfile.mkdtemp(prefix="primersite-wheel-"))
-    source = out / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    shutil.copytree(
-        ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "-w",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return out / wheel_name()
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
@@ -289,9 +208,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         markdown = markdown.replace("<!-- learning-path -->", learning_path(config, files))
     if src_uri == "about/claims.md":
         markdown = markdown.replace("<!-- claims -->", claims_table())
-    markdown = skip_notes(claims(markdown, src_uri))
+    markdown = skip_notes(claims(markdown, src_uri), _RECORDS)
     header = [
-        banner(lock_versions(), info).replace(
+        banner(lock_versions(), info, recorded(info, _RECORDS)).replace(
             "/about/verified/", _relative(src_uri, "about/verified.md")
         )
     ]

@@ -9,58 +9,42 @@ is Python on the built page; ``--8<--`` snippet lines inside a fence are expande
 
 :func:`problems` lists what a page may not do: a fence hidden in an HTML comment, a fence
 Pygments would colour as Python that nothing runs, output or ``print(`` in a block that is
-not run, a shell block that shows output, a malformed skip.
+not run, a shell block that shows output, a malformed skip, a GPU block that uses a name it
+does not define (it is recorded on its own: see :mod:`primersite.gpu_blocks`).
+
+Skip directives: ``<!-- skip: next "why" -->`` (never run), ``<!-- skip: next if-missing
+ENV "why" -->`` (run where ``$ENV`` is set), ``<!-- skip: next gpu "why" -->`` (needs a
+CUDA GPU: run and recorded on a GPU machine, checked against that record).
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from pymdownx.superfences import RE_NESTED_FENCE_START, get_attrs
 
+from primersite.fence_langs import python_highlighted, shell_line_problem
+from primersite.selfcontained import gpu_block_problems
+from primersite.snippets import SNIPPET, expand_snippets
+
+# the name the site's tests know it by
+_python_highlighted = python_highlighted
+
 #: Fence languages the checker runs. Anything else that Pygments colours as Python is refused.
 RUNNABLE = {"python", "py", "python3", "py3"}
 OUTPUT_MARK = "#>"
 FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)$")
 SKIP_ANY = re.compile(r"<!--\s*skip\b(?P<rest>.*?)-->", re.S)
+# next "why" | next if-missing ENV "why" | next gpu "why" (run and recorded on a GPU machine)
 SKIP_GOOD = re.compile(
-    r'^:\s*next\s+(?:if-missing\s+(?P<env>[A-Z][A-Z0-9_]*)\s+)?"(?P<reason>[^"\n]*\S[^"\n]*)"\s*$'
+    r"^:\s*next\s+(?:(?P<gpu>gpu)\s+|if-missing\s+(?P<env>[A-Z][A-Z0-9_]*)\s+)?"
+    r'"(?P<reason>[^"\n]*\S[^"\n]*)"\s*$'
 )
 COMMENT = re.compile(r"<!--.*?-->", re.S)
-SNIPPET = re.compile(
-    r'^(?P<indent>[ \t]*)(?P<escape>;?)--8<--[ \t]+(?P<quote>["\'])(?P<target>[^"\']+)(?P=quote)[ \t]*$'
-)
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)---[ \t]*\n", re.S)
-#: Words a shell block may start a line with: shell blocks list commands and never show output.
-SHELL_COMMANDS = {
-    "python",
-    "python3",
-    "pip",
-    "pip3",
-    "uv",
-    "source",
-    "torchrun",
-    "tensorboard",
-    "git",
-    "make",
-    "mkdir",
-    "tar",
-    "export",
-    "cd",
-    "nvidia-smi",
-    "set",
-    "jupyter",
-    "conda",
-    "mkdocs",
-    "pytest",
-    "curl",
-    "ls",
-    "cp",
-}
 
 
 @dataclass
@@ -78,6 +62,9 @@ class Block:
     body_end: int = 0
     skip_reason: str | None = None
     needs_env: str | None = None  # runs only where this environment variable names a path
+    gpu: bool = (
+        False  # needs a CUDA GPU: its output comes from a recorded run (primersite.gpu_check)
+    )
     snippets: list[str] = field(default_factory=list)
 
     @property
@@ -94,6 +81,7 @@ class Directive:
     env: str | None
     text: str
     applied: bool = False
+    gpu: bool = False
 
 
 @dataclass
@@ -137,38 +125,6 @@ def _dedent(line: str, indent: str) -> str:
     return line[n:]
 
 
-def expand_snippets(body: str, base: Path, errors: list[str], where: str) -> tuple[str, list[str]]:
-    """``--8<-- "path"`` lines replaced by the file (paths from ``base``, as pymdownx.snippets reads them)."""
-    out, used = [], []
-    for line in body.splitlines(keepends=True):
-        m = SNIPPET.match(line.rstrip("\n"))
-        if m is None or m["escape"]:
-            out.append(line)
-            continue
-        target, _, part = m["target"].partition(":")
-        path = base / target
-        if not path.is_file():
-            errors.append(f"{where}: snippet {m['target']!r} not found under {base}")
-            continue
-        text = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        if part and not part.replace(":", "").isdigit():  # a section between named markers
-            marker = re.compile(rf"--8<-- \[(start|end):{re.escape(part)}\]")
-            marks = [i for i, t in enumerate(text) if marker.search(t)]
-            if len(marks) != 2:
-                errors.append(f"{where}: snippet section {part!r} not found in {target}")
-                continue
-            text = text[marks[0] + 1 : marks[1]]
-        elif part:
-            first, _, last = part.partition(":")
-            text = text[int(first or 1) - 1 : int(last) if last else None]
-        text = [t for t in text if "--8<-- [" not in t]  # the markers of other sections
-        out += [m["indent"] + t if t.strip() else t for t in text]
-        if out and not out[-1].endswith("\n"):
-            out[-1] += "\n"
-        used.append(target)
-    return "".join(out), used
-
-
 def _front_matter(page: Page, text: str) -> re.Match | None:
     """Read the page's YAML front matter into ``page.meta``; return its match (or None)."""
     fm = FRONT_MATTER.match(text)
@@ -197,6 +153,7 @@ def _attach_skips(page: Page, text: str) -> None:
                 good["reason"] if good else None,
                 good["env"] if good else None,
                 m.group(0),
+                gpu=bool(good and good["gpu"]),
             )
         )
     for d in page.directives:
@@ -204,7 +161,7 @@ def _attach_skips(page: Page, text: str) -> None:
         if d.reason is not None and nxt is not None and nxt.python:
             between = text[d.end : nxt.start]
             if not between.strip() or between.strip().startswith("==="):
-                nxt.skip_reason, nxt.needs_env = d.reason, d.env
+                nxt.skip_reason, nxt.needs_env, nxt.gpu = d.reason, d.env, d.gpu
                 d.applied = True
 
 
@@ -275,45 +232,30 @@ def page_script(page: Page, environ: dict[str, str] | None = None) -> tuple[str,
     return "\n".join(script), "".join(t + "\n" for t in expected)
 
 
-def _python_highlighted(lang: str) -> bool:
-    """True if Pygments colours ``lang`` as Python (or as a Python session or traceback)."""
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
-
-    try:
-        lexer = get_lexer_by_name(lang)
-    except ClassNotFound:
-        return False
-    names = {c.__name__ for c in type(lexer).__mro__}
-    return bool(
-        names
-        & {
-            "PythonLexer",
-            "Python2Lexer",
-            "PythonConsoleLexer",
-            "PythonTracebackLexer",
-            "Python2TracebackLexer",
-            "CythonLexer",
-            "NumPyLexer",
-        }
-    )
-
-
-def _shell_line_problem(line: str) -> str | None:
-    try:
-        words = shlex.split(line, comments=True)
-    except ValueError:
-        return None  # an open quote continues on the next line
-    while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
-        words.pop(0)  # VAR=value prefixes
-    if not words or words[0] in {"&&", "||", "|"}:
-        return None
-    command = words[0].rsplit("/", 1)[-1]
-    return (
-        None
-        if command in SHELL_COMMANDS
-        else f"{words[0]!r} is not a command this site's shell blocks use"
-    )
+def _fence_problems(page: Page) -> list[str]:
+    """Blocks that are not run but look as if they were, and shell blocks that show output."""
+    found = []
+    for b in page.blocks:
+        if b.python:
+            continue
+        where = f"line {b.line}"
+        if b.lang and python_highlighted(b.lang):
+            found.append(f"{where}: ```{b.lang} is shown as Python but is not run; write ```python")
+        elif OUTPUT_MARK in b.source or "print(" in b.source:
+            if b.lang.lower() not in {"markdown", "md"} or OUTPUT_MARK in b.source:
+                found.append(
+                    f"{where}: a ```{b.lang or '(no language)'} block with '#>' or 'print(' is not run, "
+                    "so its output is unchecked; make it a ```python block"
+                )
+        if b.lang.lower() in {"bash", "sh", "shell", "console", "zsh"}:
+            joined = re.sub(r"\\\n", " ", b.source)
+            for n, line in enumerate(joined.splitlines(), start=1):
+                problem = line.strip() and shell_line_problem(line.strip())
+                if problem:
+                    found.append(
+                        f"{where}: shell block line {n}: {problem}; shell blocks show commands, never output"
+                    )
+    return found
 
 
 def problems(page: Page) -> list[str]:
@@ -325,26 +267,7 @@ def problems(page: Page) -> list[str]:
                 found.append(
                     f"line {b.line}: a code fence inside an HTML comment (it runs but no reader sees it)"
                 )
-    for b in page.blocks:
-        if b.python:
-            continue
-        where = f"line {b.line}"
-        if b.lang and _python_highlighted(b.lang):
-            found.append(f"{where}: ```{b.lang} is shown as Python but is not run; write ```python")
-        elif OUTPUT_MARK in b.source or "print(" in b.source:
-            if b.lang.lower() not in {"markdown", "md"} or OUTPUT_MARK in b.source:
-                found.append(
-                    f"{where}: a ```{b.lang or '(no language)'} block with '#>' or 'print(' is not run, "
-                    "so its output is unchecked; make it a ```python block"
-                )
-        if b.lang.lower() in {"bash", "sh", "shell", "console", "zsh"}:
-            joined = re.sub(r"\\\n", " ", b.source)
-            for n, line in enumerate(joined.splitlines(), start=1):
-                problem = line.strip() and _shell_line_problem(line.strip())
-                if problem:
-                    found.append(
-                        f"{where}: shell block line {n}: {problem}; shell blocks show commands, never output"
-                    )
+    found += _fence_problems(page) + gpu_block_problems(page.python_blocks)
     for d in page.directives:
         if d.reason is None:
             found.append(

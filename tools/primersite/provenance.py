@@ -35,30 +35,24 @@ from pathlib import Path
 from typing import Any
 
 from primersite import ROOT
+
+# the commit's lookup is shared with the GPU recorder, which must not import torchprimer
+from primersite.commit import COMMIT_ENV as COMMIT_ENV
+from primersite.commit import git_commit
 from torchprimer.machine import cpu_model
 
-#: Where a render without git (the GPU machine gets a copy of the tree) finds the commit.
-COMMIT_ENV = "TORCHPRIMER_GIT_COMMIT"
 #: The parts of the checkout whose files count as a render's inputs when the run reads them.
 INPUT_PREFIXES = ("src/", "examples/", "hubconf.py")
 
 
-def git_commit(root: str | os.PathLike[str] = ROOT) -> str:
-    """The checkout's commit (12 hex digits) from git, or ``$TORCHPRIMER_GIT_COMMIT`` where there is no git."""
-    try:
-        return subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return os.environ.get(COMMIT_ENV, "unknown (no git repository)")
-
-
 def uncommitted(root: str | os.PathLike[str] = ROOT) -> list[str]:
-    """Files of the checkout that differ from its commit (renders refuse to run on them), outputs excepted."""
+    """Files of the checkout that differ from its commit (renders refuse to run on them), outputs excepted.
+
+    Where ``$TORCHPRIMER_GIT_COMMIT`` names the commit (a GPU session, prepared from a clean
+    checkout), git is not asked: the copy of the tree there may carry a stale ``.git``.
+    """
+    if os.environ.get(COMMIT_ENV):
+        return []
     try:
         lines = subprocess.run(
             ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all"],

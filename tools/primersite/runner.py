@@ -9,7 +9,8 @@ thus gives both verdicts the checker needs: each statement's output against its 
 lines, and the whole script's output, exit and warnings.
 
 The child (:mod:`primersite.child`) runs with ``-W error`` for DeprecationWarning, FutureWarning and UserWarning,
-``MPLBACKEND=Agg``, ``PYTHONHASHSEED=0`` and its own temporary folder, and an audit hook
+``MPLBACKEND=Agg``, ``PYTHONHASHSEED=0`` and its own temporary folder (these settings live
+in :mod:`primersite.sandbox`), and an audit hook
 records every file it opens for writing outside its folder, its temporary folder and the
 usual caches: a page may not write into the repository or anywhere else behind the
 reader's back.
@@ -18,6 +19,9 @@ reader's back.
 (:mod:`primersite.preload`), and forks a fresh process from it per page: those imports are
 paid once per test worker, each page still starts from an empty namespace in a process of
 its own, and a page that reaches a preloaded submodule it never imported is refused.
+
+This module imports only the standard library (a page is read elsewhere): the GPU recorder
+(:mod:`primersite.gpu_blocks`) runs blocks with it on machines without the site's packages.
 """
 
 from __future__ import annotations
@@ -33,21 +37,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from primersite.pages import Page, page_script
+from primersite.sandbox import WARNING_FLAGS, Capture, child_env
 
 if TYPE_CHECKING:
+    from primersite.pages import Page
     from primersite.zygote import Zygote
-
-WARNING_FLAGS = [
-    "-W",
-    "error::DeprecationWarning",
-    "-W",
-    "error::FutureWarning",
-    "-W",
-    "error::UserWarning",
-]
-# caches kept across runs (matplotlib's font list)
-STATE = Path(tempfile.gettempdir()) / "primersite-state"
 
 
 @dataclass
@@ -82,32 +76,6 @@ class PageRun:
         return self.error is None and self.ended_early is None and self.returncode == 0
 
 
-def _request(page: Page, environ: dict[str, str], run_dir: Path, stem: str) -> dict:
-    blocks = [{"line": b.line, "source": b.source} for b in page.runs(environ)]
-    script, _ = page_script(page, environ)
-    # "<stem>_page.py": a page called multiprocessing.md must not shadow the module it teaches
-    path = run_dir / (stem.replace("-", "_") + "_page.py")
-    path.write_text(script + "\n", encoding="utf-8")
-    return {"blocks": blocks, "script": str(path), "run_dir": str(run_dir)}
-
-
-def child_env(capture: Path) -> dict[str, str]:
-    """The environment a page runs in: the caller's, plus a private temporary folder."""
-    (capture / "tmp").mkdir(parents=True, exist_ok=True)
-    STATE.mkdir(parents=True, exist_ok=True)
-    return {
-        **os.environ,
-        "MPLBACKEND": "Agg",
-        "PYTHONHASHSEED": "0",
-        "TMPDIR": str(capture / "tmp"),
-        "MPLCONFIGDIR": str(STATE / "matplotlib"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        # idle OpenMP threads sleep instead of spinning: the same results, but pages running
-        # side by side on few cores no longer slow a small model's training tenfold
-        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "passive"),
-    }
-
-
 def run_page(
     page: Page,
     stem: str,
@@ -118,25 +86,39 @@ def run_page(
 ) -> PageRun:
     """Run ``page`` once in a new empty folder; return what it printed, raised and left behind."""
     environ = dict(os.environ if environ is None else environ)
+    blocks = [{"line": b.line, "source": b.source} for b in page.runs(environ)]
+    return run_blocks(blocks, stem, timeout=timeout, zygote=zygote)
+
+
+def run_blocks(
+    blocks: list[dict], stem: str, *, timeout: float = 600, zygote: Zygote | None = None
+) -> PageRun:
+    """Run ``blocks`` (``{"line", "source"}``: the line a block's body follows, its code) as
+    one script in a new empty folder; return what it printed, raised and left behind."""
     with tempfile.TemporaryDirectory(prefix=f"page-{stem}-") as tmp:
         run_dir, capture = Path(tmp) / "run", Path(tmp) / "capture"
         run_dir.mkdir()
         capture.mkdir()
-        request = _request(page, environ, run_dir, stem)
-        (capture / "request.json").write_text(json.dumps(request))
+        # "<stem>_page.py": a page called multiprocessing.md must not shadow the module it teaches
+        script = run_dir / (stem.replace("-", "_") + "_page.py")
+        # the page as a reader's script (primersite.pages.page_script): its blocks, in order
+        script.write_text("\n".join(b["source"] for b in blocks) + "\n", encoding="utf-8")
+        request = {"blocks": blocks, "script": str(script), "run_dir": str(run_dir)}
+        (capture / Capture.REQUEST).write_text(json.dumps(request))
         started = time.perf_counter()
         if zygote is not None:
             returncode = zygote.run(capture, timeout)
         else:
             returncode = _spawn(capture, timeout)
-        run = _collect(capture, run_dir, returncode, request)
+        run = _collect(capture, run_dir, returncode, script)
         run.seconds = time.perf_counter() - started
         return run
 
 
 def _spawn(capture: Path, timeout: float) -> int:
+    """Run the request in ``capture`` in a new interpreter; its exit status (or -SIGKILL)."""
     cmd = [sys.executable, *WARNING_FLAGS, "-m", "primersite.child", str(capture)]
-    with open(capture / "stdout", "wb") as out, open(capture / "stderr", "wb") as err:
+    with open(capture / Capture.STDOUT, "wb") as out, open(capture / Capture.STDERR, "wb") as err:
         proc = subprocess.Popen(
             cmd,
             stdout=out,
@@ -150,26 +132,19 @@ def _spawn(capture: Path, timeout: float) -> int:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            (capture / "timeout").write_text(str(timeout))
+            (capture / Capture.TIMEOUT).write_text(str(timeout))
             return -signal.SIGKILL
 
 
-def _collect(capture: Path, run_dir: Path, returncode: int, request: dict) -> PageRun:
-    stdout = (capture / "stdout").read_bytes() if (capture / "stdout").exists() else b""
-    run = PageRun(
-        stdout=stdout.decode("utf-8", "replace"),
-        returncode=returncode,
-        stderr=(capture / "stderr").read_text("utf-8", "replace")
-        if (capture / "stderr").exists()
-        else "",
-    )
-    last_started = None
-    done = False
-    for line in (
-        (capture / "progress.jsonl").read_text().splitlines()
-        if (capture / "progress.jsonl").exists()
-        else []
-    ):
+def _text(path: Path) -> str:
+    return path.read_text("utf-8", "replace") if path.exists() else ""
+
+
+def _read_events(run: PageRun, capture: Path, stdout: bytes) -> tuple[dict | None, bool]:
+    """Fill ``run`` from the progress events; return the last statement started and whether
+    the run reached its end."""
+    last_started, done = None, False
+    for line in _text(capture / Capture.PROGRESS).splitlines():
         event = json.loads(line)
         if event["event"] == "start":
             last_started = event
@@ -182,11 +157,21 @@ def _collect(capture: Path, run_dir: Path, returncode: int, request: dict) -> Pa
             run.undeclared = event["modules"]
         elif event["event"] == "end":
             done = True
-    if (capture / "writes.log").exists():
-        run.writes = sorted(set((capture / "writes.log").read_text().splitlines()))
-    if (capture / "timeout").exists():
+    return last_started, done
+
+
+def _collect(capture: Path, run_dir: Path, returncode: int, script: Path) -> PageRun:
+    stdout = (capture / Capture.STDOUT).read_bytes() if (capture / Capture.STDOUT).exists() else b""
+    run = PageRun(
+        stdout=stdout.decode("utf-8", "replace"),
+        returncode=returncode,
+        stderr=_text(capture / Capture.STDERR),
+    )
+    last_started, done = _read_events(run, capture, stdout)
+    run.writes = sorted(set(_text(capture / Capture.WRITES).splitlines()))
+    if (capture / Capture.TIMEOUT).exists():
         where = f" (line {last_started['line']} was running)" if last_started else ""
-        run.ended_early = f"timed out after {(capture / 'timeout').read_text()} s{where}"
+        run.ended_early = f"timed out after {_text(capture / Capture.TIMEOUT)} s{where}"
     elif not done and run.error is None:
         where = (
             f" during the statement at line {last_started['line']}"
@@ -194,7 +179,6 @@ def _collect(capture: Path, run_dir: Path, returncode: int, request: dict) -> Pa
             else " before the first statement"
         )
         run.ended_early = f"the process ended (exit status {returncode}){where}"
-    script = Path(request["script"])
     for path in sorted(run_dir.rglob("*")):
         if path.is_file() and path != script and path.stat().st_size <= 20_000_000:
             run.files[path.relative_to(run_dir).as_posix()] = path.read_bytes()

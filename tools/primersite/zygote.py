@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from primersite import child as page_child
-from primersite.runner import WARNING_FLAGS, child_env
+from primersite.sandbox import WARNING_FLAGS, Capture, child_env
 
 
 class Zygote:
@@ -36,7 +36,7 @@ class Zygote:
 
     def __init__(self, env: dict[str, str] | None = None, flags: list[str] = WARNING_FLAGS) -> None:
         """``env`` and ``flags``: the environment and interpreter options of every fork.
-        By default a page's (:func:`~primersite.runner.child_env`, warnings as errors);
+        By default a page's (:func:`~primersite.sandbox.child_env`, warnings as errors);
         scripts get what ``python SCRIPT`` would get from the caller."""
         self._capture = Path(tempfile.mkdtemp(prefix="primersite-zygote-"))
         self.env = child_env(self._capture) if env is None else env
@@ -72,13 +72,13 @@ class Zygote:
                 "cwd": str(cwd),
             }
             code = self._job(job, capture, timeout)
-            undeclared = capture / "undeclared.json"
+            undeclared = capture / Capture.UNDECLARED
             return ScriptRun(
                 returncode=code,
-                stdout=(capture / "stdout").read_text("utf-8", "replace"),
-                stderr=(capture / "stderr").read_text("utf-8", "replace"),
+                stdout=(capture / Capture.STDOUT).read_text("utf-8", "replace"),
+                stderr=(capture / Capture.STDERR).read_text("utf-8", "replace"),
                 undeclared=json.loads(undeclared.read_text()) if undeclared.exists() else [],
-                timed_out=(capture / "timeout").exists(),
+                timed_out=(capture / Capture.TIMEOUT).exists(),
             )
 
     def _job(self, job: dict, capture: Path, timeout: float) -> int:
@@ -88,7 +88,7 @@ class Zygote:
         line = self._line(time.monotonic() + timeout)
         if line is None:  # too slow: end the page's process group, then read its status as usual
             os.killpg(pid, signal.SIGKILL)
-            (capture / "timeout").write_text(str(timeout))
+            (capture / Capture.TIMEOUT).write_text(str(timeout))
             line = self._line(None)
         return int(line)
 
@@ -170,7 +170,7 @@ def script_child(script: str, args: list[str], cwd: Path, capture: Path, module:
         found = undeclared_submodules(
             origin.read_text(encoding="utf-8"), page_child.PRELOADED, set(sys.modules)
         )
-        (capture / "undeclared.json").write_text(json.dumps(found))
+        (capture / Capture.UNDECLARED).write_text(json.dumps(found))
     return status
 
 
@@ -192,8 +192,8 @@ def zygote_serve() -> int:
             os.environ.clear()
             os.environ.update(job["env"])
             tempfile.tempdir = None  # read TMPDIR again
-            out = os.open(capture / "stdout", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            err = os.open(capture / "stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            out = os.open(capture / Capture.STDOUT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            err = os.open(capture / Capture.STDERR, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             os.dup2(out, 1)
             os.dup2(err, 2)
             os.close(0)
