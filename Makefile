@@ -23,7 +23,7 @@ export OMP_WAIT_POLICY ?= passive
 export NO_MKDOCS_2_WARNING := 1
 STAMP := $(VENV)/.installed
 
-.PHONY: help install browser test check lint format serve docs render weights bench lock clean distclean cifar10
+.PHONY: help install browser test check lint format serve docs render weights bench lock clean distclean cifar10 gpu-prepare gpu-session gpu-bring
 
 help:
 	@echo "make serve   build and serve the site at http://127.0.0.1:$(PORT) (PORT=... to change)"
@@ -33,6 +33,7 @@ help:
 	@echo "make docs    build the site into site/"
 	@echo "make render  execute examples into docs/examples/*.ipynb (EXAMPLE=name for one)"
 	@echo "make weights publish the trained weights hubconf.py serves (see CONTRIBUTING.md)"
+	@echo "make gpu-prepare / gpu-session / gpu-bring   the GPU session (CONTRIBUTING.md); gpu-session DRY_RUN=1 rehearses it here"
 	@echo "make bench   time the suite: the ten slowest tests and the total"
 	@echo "make browser install Chromium for the browser tests (as root with apt-get), or say how"
 	@echo "make clean   remove build outputs; make distclean also removes $(VENV)"
@@ -121,6 +122,24 @@ render: install cifar10
 
 weights: install
 	$(BIN)/python -m primersite.weights
+
+# The GPU session (CONTRIBUTING.md, "Rendering on a GPU"): gpu-prepare gathers in .gpu/ what
+# the GPU machine lacks; gpu-session runs there with that machine's own python3 (no venv),
+# or here on the CPU at smoke size with DRY_RUN=1; gpu-bring puts its results in the checkout.
+GPU_PYTHON ?= python3
+GPU_OUT ?= runs/gpu-session-out
+AIRBENCH_REPO ?=
+gpu-prepare: install
+	$(BIN)/python -m primersite.gpu_session prepare --archive $(CIFAR10_ARCHIVE) \
+	  $(if $(AIRBENCH_REPO),--airbench-repo $(AIRBENCH_REPO))
+
+gpu-session: $(if $(DRY_RUN),install)
+	PYTHONPATH=tools $(if $(DRY_RUN),$(BIN)/python,$(GPU_PYTHON)) -m primersite.gpu_session run \
+	  --out $(GPU_OUT) $(if $(DRY_RUN),--dry-run)
+
+gpu-bring: install
+	@test -n "$(RESULTS)" || { echo "make gpu-bring: name the results folder, e.g. RESULTS=/work/.device/..."; exit 2; }
+	$(BIN)/python -m primersite.gpu_session bring $(RESULTS)
 
 bench: install browser cifar10
 	@rm -f artifacts/pytest-summary.json

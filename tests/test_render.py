@@ -45,9 +45,8 @@ RENDER_ARGS = ["--n", "3"]
 EXAMPLE_DATA = None
 from torchprimer.examples_cli import ExampleParser, parse_args
 
-parser = ExampleParser(prog="hello.py")
+parser = ExampleParser(prog="hello.py", smoke={"n": 2})
 parser.add_argument("--n", type=int, default=1)
-parser.add_argument("--smoke", action="store_true")
 args = parse_args(parser)
 print("n =", args.n)
 

@@ -261,6 +261,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--cell-timeout", type=int, default=3600, help="seconds per cell (default 3600)"
     )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=OUTPUT_DIR,
+        help="where the notebooks go (default docs/examples)",
+    )
+    parser.add_argument(
+        "--failed-dir",
+        type=Path,
+        default=FAILED_DIR,
+        help="where a failed render's partial notebook goes (default runs/render)",
+    )
     return parser
 
 
@@ -329,11 +341,13 @@ def main(argv: list[str] | None = None) -> int:
                 gpu=opts.gpu,
                 cell_timeout=opts.cell_timeout,
                 allow_dirty=opts.allow_dirty,
+                output_dir=opts.output_dir,
+                failed_dir=opts.failed_dir,
             )
         except (RenderError, OSError, ValueError) as err:
             return fail(str(err))
         print(
-            f"render: wrote docs/examples/{ex.name}.ipynb in {time.perf_counter() - started:.0f} s "
+            f"render: wrote {opts.output_dir / ex.name}.ipynb in {time.perf_counter() - started:.0f} s "
             f"({stamp['device']}, commit {stamp['commit']})",
             flush=True,
         )

@@ -54,14 +54,21 @@ def main(argv: list[str] | None = None) -> int:
         default=ROOT / "runs" / "cifar10_train",
         help="the cifar10_train run to publish from (default runs/cifar10_train)",
     )
+    parser.add_argument(
+        "--to",
+        type=Path,
+        default=WEIGHTS_DIR,
+        help="the folder to publish into (default src/torchprimer/weights)",
+    )
     parser.add_argument("--no-digits", action="store_true", help="do not retrain digits_cnn")
     args = parser.parse_args(argv)
     if not args.no_digits:
         from torchprimer import digits
 
-        digits.main(["--publish", str(WEIGHTS_DIR)])
+        digits.main(["--publish", str(args.to)])
     try:
-        published = publish_run(args.run_dir)
+        args.to.mkdir(parents=True, exist_ok=True)
+        published = publish_run(args.run_dir, args.to)
     except CheckpointError as err:
         print(f"weights: error: {err}", file=sys.stderr)
         return 1
