@@ -49,7 +49,7 @@ $(STAMP): requirements.lock pyproject.toml tools/pyproject.toml
 	@# uv installs the same pinned versions several times faster than pip. It reads no pip
 	@# configuration, so it is handed the package indexes pip is configured with.
 	@# --compile-bytecode: uv does not write .pyc files by default, and the page runs may not
-	@# write them (see primersite.runner), so without it every fresh process compiles torch's
+	@# write them (see primersite.check.sandbox), so without it every fresh process compiles torch's
 	@# sources again: 14 s instead of 6 s to import torch, torchvision and scikit-learn.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock uv
 	UV_EXTRA_INDEX_URL="$$($(BIN)/python -m pip config get global.extra-index-url 2>/dev/null)" \
@@ -96,7 +96,7 @@ PYTEST = $(if $(wildcard $(CIFAR10_DIR)/.extracted),CIFAR10_ROOT=$(CURDIR)/$(CIF
 test: install browser cifar10 lint
 	@rm -f artifacts/pytest-summary.json
 	$(PYTEST)
-	@$(BIN)/python -m primersite.suite artifacts/pytest-summary.json
+	@$(BIN)/python -m primersite.run_summary artifacts/pytest-summary.json
 
 check: install
 	@test -n "$(PAGE)" || { echo "make check: name a page, e.g. make check PAGE=docs/tensors/first-steps.md"; exit 2; }
@@ -111,7 +111,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 serve: install
-	@$(BIN)/python -m primersite.serve_port "$(PORT)"
+	@$(BIN)/python -m primersite.build.serve_port "$(PORT)"
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(PORT)
 
 docs: install
@@ -121,7 +121,7 @@ render: install cifar10
 	$(BIN)/python -m primersite.render $(if $(EXAMPLE),$(EXAMPLE),--all)
 
 weights: install
-	$(BIN)/python -m primersite.weights
+	$(BIN)/python -m primersite.render.weights
 
 # The GPU session (CONTRIBUTING.md, "Rendering on a GPU"): gpu-prepare gathers in .gpu/ what
 # the GPU machine lacks; gpu-session runs there with that machine's own python3 (no venv),
@@ -130,21 +130,21 @@ GPU_PYTHON ?= python3
 GPU_OUT ?= runs/gpu-session-out
 AIRBENCH_REPO ?=
 gpu-prepare: install
-	$(BIN)/python -m primersite.gpu_session prepare --archive $(CIFAR10_ARCHIVE) \
+	$(BIN)/python -m primersite.render.gpu_session prepare --archive $(CIFAR10_ARCHIVE) \
 	  $(if $(AIRBENCH_REPO),--airbench-repo $(AIRBENCH_REPO))
 
 gpu-session: $(if $(DRY_RUN),install)
-	PYTHONPATH=tools $(if $(DRY_RUN),$(BIN)/python,$(GPU_PYTHON)) -m primersite.gpu_session run \
+	PYTHONPATH=tools $(if $(DRY_RUN),$(BIN)/python,$(GPU_PYTHON)) -m primersite.render.gpu_session run \
 	  --out $(GPU_OUT) $(if $(DRY_RUN),--dry-run)
 
 gpu-bring: install
 	@test -n "$(RESULTS)" || { echo "make gpu-bring: name the results folder, e.g. RESULTS=/work/.device/..."; exit 2; }
-	$(BIN)/python -m primersite.gpu_session bring $(RESULTS)
+	$(BIN)/python -m primersite.render.gpu_session bring $(RESULTS)
 
 bench: install browser cifar10
 	@rm -f artifacts/pytest-summary.json
 	$(PYTEST) -q --durations=10
-	@$(BIN)/python -m primersite.suite artifacts/pytest-summary.json
+	@$(BIN)/python -m primersite.run_summary artifacts/pytest-summary.json
 
 lock: install
 	@{ sed -n '1,5p' requirements.lock; $(BIN)/python -m pip freeze --all --exclude-editable --exclude pip | sort -f; } > requirements.lock.new

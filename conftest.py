@@ -1,35 +1,31 @@
 """Collects every page under docs/ and every docstring example under src/ and tools/ as tests.
 
 Each page runs once, in a fresh process from an empty folder, and that one run gives the
-verdict on each of its blocks and on the page as a script (see tools/primersite/checker.py).
+verdict on each of its blocks and on the page as a script (see primersite.check.items).
 Nothing is injected into a page.
 
-Two guards make a green run mean what it says:
-
-* the items of one page (or of one module's docstrings) stay on one pytest-xdist worker
-  (:func:`pytest_xdist_make_scheduler`), so the page runs once and examples see the state
-  they build; all pages go to the same worker, which then starts one pre-imported parent
-  for them instead of one per worker (``docs`` comes first in ``testpaths`` so that this
-  long unit of work starts first);
-* at the end of the session the tracked files must be as they were at its start, and
-  ``artifacts/pytest-summary.json`` records how many tests were collected and how many
-  reported (``make test`` checks both: a run that ends early is not a pass).
+The items of one page (or of one module's docstrings) stay on one pytest-xdist worker
+(:func:`pytest_xdist_make_scheduler`), so the page runs once and examples see the state
+they build; all pages go to the same worker, which then starts one pre-imported parent for
+them instead of one per worker (``docs`` comes first in ``testpaths`` so that this long
+unit of work starts first). The site's plugin (:mod:`primersite.pytest_plugin`) closes
+those parents when the session ends and checks that a green run means what it says.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from primersite.checker import close_runner, page_sybil
+from primersite.check.items import page_sybil
 from sybil import Sybil
 from sybil.parsers.rest import DocTestParser
 from sybil.sybil import SybilCollection
 
 ROOT = Path(__file__).resolve().parent
-SUMMARY = ROOT / "artifacts" / "pytest-summary.json"
+pytest_plugins = ["primersite.pytest_plugin"]
+# what setuptools leaves when tools/ is installed without -e: copies, not the machinery
+collect_ignore = ["build", "tools/build"]
 
 pytest_collect_file = SybilCollection(
     [
@@ -38,25 +34,6 @@ pytest_collect_file = SybilCollection(
         Sybil(parsers=[DocTestParser()], patterns=["*.py"], path=str(ROOT / "tools")),
     ]
 ).pytest()
-
-
-def _tracked_changes() -> str:
-    """``git status`` of the checkout (empty outside git): what a test run must leave as it found it."""
-    try:
-        return subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=all"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
-def pytest_configure(config):
-    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
-        config._primer_status_before = _tracked_changes()
 
 
 # Tests that share a costly module fixture, the process run_python forks scripts from
@@ -98,35 +75,3 @@ def pytest_xdist_make_scheduler(config, log):
             return scope_of(nodeid)
 
     return PageScheduling(config, log)
-
-
-_REPORTED = [0]
-
-
-def pytest_runtest_logreport(report):
-    # one per test: its call, or the setup that kept it from running (a skip, an error)
-    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        _REPORTED[0] += 1
-
-
-def pytest_sessionfinish(session, exitstatus):
-    close_runner()
-    config = session.config
-    if hasattr(config, "workerinput"):
-        return
-    changed = _tracked_changes() != config._primer_status_before
-    if changed:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        print("\nthe test run changed files of the checkout:\n" + _tracked_changes())
-    SUMMARY.parent.mkdir(exist_ok=True)
-    SUMMARY.write_text(
-        json.dumps(
-            {
-                "collected": session.testscollected,
-                "reported": _REPORTED[0],
-                "exitstatus": int(session.exitstatus),
-                "checkout_changed": changed,
-            }
-        )
-        + "\n"
-    )

@@ -1,5 +1,6 @@
 """Fixtures the test modules share: the built site (built once per run), a static server for
-it, the browser, and :func:`run_python`, which runs scripts and commands as ``python`` would.
+it, the browser, and :func:`run_python`, which runs scripts and commands as ``python`` would
+(in forks of the session's script runner, :func:`primersite.pytest_plugin.script_runner`).
 
 The site is built by the first test that asks for it and kept for the rest of the run;
 with pytest-xdist the workers share that one build through a lock in the run's common
@@ -22,8 +23,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from primersite.preload import sets_environment_before_torch
-from primersite.zygote import Zygote
+from primersite.check.preload import sets_environment_before_torch
+from primersite.pytest_plugin import script_runner
 
 from torchprimer.examples_cli import ARGV_ENV
 from torchprimer.torchrun_env import LAUNCH_VARS
@@ -89,20 +90,10 @@ def new_python(target, args, cwd, timeout: float = 600, *, module: bool = False,
     )
 
 
-_FORK: list[Zygote] = []
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _close_fork():
-    yield
-    while _FORK:
-        _FORK.pop().close()
-
-
 def run_python(target, args, cwd, timeout: float = 600, *, module: bool = False):
     """``python TARGET ARGS`` (``-m`` with ``module``) run in ``cwd``, in a fresh process forked
-    from one that has already imported torch (:meth:`primersite.zygote.Zygote.run_script`), so
-    that each test worker pays that import once. A target that reaches a submodule only that
+    from one that has already imported torch (:class:`primersite.check.scripts.ScriptRunner`),
+    so that each test worker pays that import once. A target that reaches a submodule only that
     preloading imported fails the test. A new interpreter (:func:`new_python`) for a target
     that sets the environment before it imports torch (the fork would ignore it), or for
     every target with ``PRIMERSITE_NO_ZYGOTE=1``. Either way the result has
@@ -112,9 +103,7 @@ def run_python(target, args, cwd, timeout: float = 600, *, module: bool = False)
         source.read_text(encoding="utf-8")
     ):
         return new_python(target, args, cwd, timeout, module=module)
-    if not _FORK:
-        _FORK.append(Zygote(env=script_env(), flags=[]))
-    run = _FORK[0].run_script(target, list(args), cwd, timeout, module=module)
+    run = script_runner(script_env()).run(target, list(args), cwd, timeout, module=module)
     name = target if module else Path(target).name
     assert not run.timed_out, f"{name} {' '.join(map(str, args))}: timed out after {timeout} s"
     assert run.undeclared == [], (

@@ -32,8 +32,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from primersite.pages import lex, page_script
-from primersite.runner import WARNING_FLAGS
+from primersite.check.lex import read
+from primersite.check.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -366,11 +366,13 @@ def test_dark_light_toggle(base_url, context, page, assert_clean):
 
 def test_copy_button_gives_code_that_runs(base_url, new_context, assert_clean, tmp_path):
     """Copy every python block of a page with its button; the copies run and print the #> lines."""
-    blocks = lex(COPY_PAGE.read_text(encoding="utf-8")).python_blocks
+    blocks = read(COPY_PAGE.read_text(encoding="utf-8")).python_blocks
     ctx = new_context(viewport=DESKTOP, permissions=["clipboard-read", "clipboard-write"])
     seen = ctx.watch
     page = ctx.new_page()
     visit(page, base_url + page_url(COPY_PAGE))
+    # blocks in collapsed boxes (solutions, "Going deeper") are copied too: open them all
+    page.evaluate("document.querySelectorAll('article details').forEach(d => { d.open = true; })")
     buttons = page.locator("div.language-python button[data-md-type='copy']")
     assert buttons.count() == len(blocks), "a python block without a copy button"
     copied = []
@@ -386,7 +388,7 @@ def test_copy_button_gives_code_that_runs(base_url, new_context, assert_clean, t
         )
     script = "\n".join(text for block, text in zip(blocks, copied) if block.skip_reason is None)
     proc = subprocess.run(
-        [sys.executable, *WARNING_FLAGS, "-c", script],
+        [sys.executable, *Sandbox.FLAGS, "-c", script],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -394,7 +396,7 @@ def test_copy_button_gives_code_that_runs(base_url, new_context, assert_clean, t
         env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
     )
     assert proc.returncode == 0, f"the copied code fails:\n{proc.stderr[-3000:]}"
-    assert proc.stdout == page_script(lex(COPY_PAGE.read_text(encoding="utf-8")))[1]
+    assert proc.stdout == read(COPY_PAGE.read_text(encoding="utf-8")).plan({}).expected_stdout
 
 
 def test_error_messages_pasted_into_search_find_their_explanation(
@@ -428,11 +430,11 @@ def test_a_page_downloads_as_a_script_and_a_notebook_that_run(base_url, page, tm
     links = page.locator("article a[href$='first-steps.py'], article a[href$='first-steps.ipynb']")
     hrefs = sorted(set(links.evaluate_all("as => as.map(a => a.href)")))
     assert [h.rsplit(".", 1)[1] for h in hrefs] == ["ipynb", "py"], hrefs
-    expected = page_script(lex(COPY_PAGE.read_text(encoding="utf-8")))[1]
+    expected = read(COPY_PAGE.read_text(encoding="utf-8")).plan({}).expected_stdout
     for href in hrefs:
         (tmp_path / href.rsplit("/", 1)[1]).write_bytes(page.request.get(href).body())
     script = subprocess.run(
-        [sys.executable, *WARNING_FLAGS, "first-steps.py"],
+        [sys.executable, *Sandbox.FLAGS, "first-steps.py"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -448,7 +450,7 @@ def test_a_page_downloads_as_a_script_and_a_notebook_that_run(base_url, page, tm
         [
             sys.executable,
             "-m",
-            "primersite.kernel",
+            "primersite.render.kernel",
             "first-steps.ipynb",
             "ran.ipynb",
             str(tmp_path),
@@ -476,13 +478,13 @@ def test_exercise_solutions_are_hidden_until_opened_and_copy_as_code(
 ):
     source = DOCS / "basics" / "exercises.md"
     text = source.read_text(encoding="utf-8")
-    opens = [m.start() for m in re.finditer(r'^\?\?\? success "Solution"', text, re.M)]
-    solutions = [next(b for b in lex(text).python_blocks if b.start > at) for at in opens]
+    opens = [m.start() for m in re.finditer(r'^\?\?\? example "Solution"', text, re.M)]
+    solutions = [next(b for b in read(text).python_blocks if b.start > at) for at in opens]
     assert solutions, "the exercises page has no solution blocks"
     ctx = new_context(viewport=DESKTOP, permissions=["clipboard-read", "clipboard-write"])
     page = ctx.new_page()
     visit(page, base_url + page_url(source))
-    details = page.locator("article details.success")
+    details = page.locator("article details.example")
     assert details.count() == len(solutions)
     assert details.evaluate_all("ds => ds.every(d => !d.open)"), (
         "a solution is open before the reader asks"

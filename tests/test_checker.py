@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 from _pytest.outcomes import Skipped
-from primersite.checker import CheckFailure, fill, page_sybil
-from primersite.pages import lex, page_script, problems
+from primersite.check.fill import fill
+from primersite.check.items import page_sybil
+from primersite.check.lex import read
+from primersite.check.rules import problems
+from primersite.check.verdicts import CheckFailure
 
 
 def write(tmp_path: Path, text: str, name: str = "page.md") -> Path:
@@ -21,10 +24,11 @@ def write(tmp_path: Path, text: str, name: str = "page.md") -> Path:
     return path
 
 
-def evaluate_all(path: Path) -> int:
-    """Evaluate every item of a page as pytest would (text, blocks, script); return the block count."""
+def evaluate_all(path: Path, kinds=("text", "block", "script")) -> int:
+    """Evaluate every item of a page as pytest would (text, blocks, script), or those of
+    ``kinds``; return the block count."""
     document = page_sybil(path=str(path.parent), patterns=[path.name]).parse(path)
-    examples = list(document)
+    examples = [e for e in document if e.parsed.kind in kinds]
     for example in examples:
         example.evaluate()
     return sum(1 for e in examples if e.parsed.kind == "block")
@@ -119,7 +123,7 @@ def test_shell_blocks_show_commands_not_output(tmp_path):
         "torchrun --standalone --nproc_per_node=2 train.py\n```\n",
         "fine.md",
     )
-    assert problems(lex(fine.read_text())) == []
+    assert problems(read(fine.read_text())) == []
     pasted = write(
         tmp_path,
         "# T\n\n```bash\npython -c 'import torch; print(torch.__version__)'\n2.14.1\n```\n",
@@ -139,10 +143,10 @@ def test_a_fence_in_an_html_comment_is_refused(tmp_path):
 
 
 def test_snippets_inside_a_fence_run_what_the_page_shows(tmp_path, monkeypatch):
-    import primersite.checker
+    import primersite.check.items
 
-    monkeypatch.setattr(primersite.checker, "ROOT", tmp_path)
-    (tmp_path / "snip.py").write_text("print('from the file')\n")
+    monkeypatch.setattr(primersite.check.items, "ROOT", tmp_path)
+    (tmp_path / "snip.py").write_text('print("from the file")\n')
     good = write(tmp_path, '# T\n\n```python\n--8<-- "snip.py"\n#> from the file\n```\n', "good.md")
     assert evaluate_all(good) == 1
     bad = write(tmp_path, '# T\n\n```python\n--8<-- "snip.py"\n#> something else\n```\n', "bad.md")
@@ -152,7 +156,7 @@ def test_snippets_inside_a_fence_run_what_the_page_shows(tmp_path, monkeypatch):
 
 def test_snippets_outside_a_fence_are_refused():
     assert any(
-        "snippet outside a code block" in p for p in problems(lex('# T\n\n--8<-- "other.md"\n'))
+        "snippet outside a code block" in p for p in problems(read('# T\n\n--8<-- "other.md"\n'))
     )
 
 
@@ -195,7 +199,7 @@ def test_skip_with_reason_skips_and_reports_it(tmp_path):
     with pytest.raises(Skipped, match="needs the internet"):
         evaluate_all(path)
     # a skipped block is not in the script either
-    assert page_script(lex(path.read_text()))[0] == ""
+    assert read(path.read_text()).plan({}).script == ""
 
 
 def test_a_skip_runs_when_its_data_is_there(tmp_path, monkeypatch):
@@ -217,7 +221,7 @@ def test_skip_not_followed_by_python_fails(tmp_path):
 
 @pytest.mark.parametrize("category", ["DeprecationWarning", "FutureWarning", "UserWarning"])
 def test_warning_in_a_snippet_is_an_error(tmp_path, category):
-    page = f"# T\n\n```python\nimport warnings\nwarnings.warn('old', {category})\n```\n"
+    page = f'# T\n\n```python\nimport warnings\n\nwarnings.warn("old", {category}, stacklevel=1)\n```\n'
     with pytest.raises(CheckFailure, match=f"{category}: old"):
         evaluate_all(write(tmp_path, page))
 
@@ -229,24 +233,23 @@ def test_prompts_are_refused(tmp_path):
 
 
 def test_namespace_is_fresh_per_page(tmp_path):
-    evaluate_all(write(tmp_path, "# A\n\n```python\nimport torch\nsecret = 1\n```\n", "a.md"))
-    path = write(
-        tmp_path,
-        "# B\n\n```python\nprint('torch' in dir(), 'secret' in dir())\n#> False False\n```\n",
-        "b.md",
-    )
+    a = "# A\n\n```python\nimport torch\n\nsecret = torch.ones(1)\n```\n"
+    evaluate_all(write(tmp_path, a, "a.md"))
+    b = '# B\n\n```python\nprint("torch" in dir(), "secret" in dir())\n#> False False\n```\n'
+    path = write(tmp_path, b, "b.md")
     assert evaluate_all(path) == 1
 
 
 def test_a_block_that_needs_an_earlier_pages_state_fails(tmp_path):
-    evaluate_all(write(tmp_path, "# A\n\n```python\nimport math\nradius = 2.0\n```\n", "a.md"))
-    path = write(
-        tmp_path,
-        "# B\n\n```python\nprint(math.pi * radius ** 2)\n#> 12.566370614359172\n```\n",
-        "b.md",
-    )
+    a = "# A\n\n```python\nimport math\n\nradius = math.sqrt(4.0)\n```\n"
+    evaluate_all(write(tmp_path, a, "a.md"))
+    b = "# B\n\n```python\nprint(math.pi * radius**2)\n#> 12.566370614359172\n```\n"
+    path = write(tmp_path, b, "b.md")
     with pytest.raises(CheckFailure, match="NameError: name 'math' is not defined"):
-        evaluate_all(path)
+        evaluate_all(path, kinds=("block", "script"))
+    # the page's own lint says so before any run: the names come from nowhere on this page
+    with pytest.raises(CheckFailure, match="ruff F821: Undefined name `math`"):
+        evaluate_all(path, kinds=("text",))
 
 
 def test_blocks_run_top_to_bottom(tmp_path):
@@ -255,7 +258,7 @@ def test_blocks_run_top_to_bottom(tmp_path):
         tmp_path, "# T\n\n```python\nprint(later)\n```\n\nText.\n\n```python\nlater = 1\n```\n"
     )
     with pytest.raises(CheckFailure, match="NameError: name 'later' is not defined"):
-        evaluate_all(path)
+        evaluate_all(path, kinds=("block", "script"))
 
 
 def test_a_page_that_fails_only_as_a_script(tmp_path):
@@ -274,9 +277,9 @@ def test_a_page_that_fails_only_as_a_script(tmp_path):
 @pytest.mark.parametrize(
     "ending",
     [
-        "import os\nos._exit(0)",
-        "import sys\nsys.exit(0)",
-        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+        "import os\n\nos._exit(0)",
+        "import sys\n\nsys.exit(0)",
+        "import os\nimport signal\n\nos.kill(os.getpid(), signal.SIGKILL)",
     ],
 )
 def test_a_page_cannot_end_the_run_early_and_green(tmp_path, ending):
@@ -293,14 +296,15 @@ def test_a_page_runs_in_an_empty_folder(tmp_path):
     (tmp_path / "data.txt").write_text("beside the page")
     path = write(
         tmp_path,
-        "# T\n\n```python\nimport os\nprint(sorted(os.listdir('.')))\n#> ['page_page.py']\n```\n",
+        "# T\n\n```python\nimport os\n\nprint(sorted(os.listdir(\".\")))\n#> ['page_page.py']\n```\n",
     )
     assert evaluate_all(path) == 1
 
 
 def test_a_write_outside_the_page_folder_fails(tmp_path):
     target = tmp_path / "committed.txt"
-    path = write(tmp_path, f"# T\n\n```python\nopen({str(target)!r}, 'w').write('changed')\n```\n")
+    code = f'target = "{target}"\nwith open(target, "w") as f:\n    f.write("changed")\n'
+    path = write(tmp_path, f"# T\n\n```python\n{code}```\n")
     with pytest.raises(CheckFailure, match=f"wrote outside its folder: {target}"):
         evaluate_all(path)
 
@@ -308,7 +312,7 @@ def test_a_write_outside_the_page_folder_fails(tmp_path):
 def test_a_committed_figure_must_be_what_the_page_draws(tmp_path):
     from PIL import Image
 
-    draw = "# T\n\n```python\nfrom PIL import Image\nImage.new('RGB', (30, 20), '{}').save('t-fig.png')\n```\n"
+    draw = '# T\n\n```python\nfrom PIL import Image\n\nImage.new("RGB", (30, 20), "{}").save("t-fig.png")\n```\n'
     Image.new("RGB", (30, 20), "white").save(tmp_path / "t-fig.png")
     assert evaluate_all(write(tmp_path, draw.format("white"), "t.md")) == 1
     with pytest.raises(
@@ -338,12 +342,12 @@ def test_fill_leaves_a_page_that_fails_as_it_was(tmp_path, capsys):
 
 
 def test_lex_ignores_fences_shown_inside_a_longer_fence():
-    page = lex("````markdown\n```python\nboom()\n```\n````\n")
+    page = read("````markdown\n```python\nboom()\n```\n````\n")
     assert [b.python for b in page.blocks] == [False]
 
 
 def test_front_matter_is_read_and_not_a_block():
-    page = lex(
+    page = read(
         "---\ndescription: A page.\nbuilds_on:\n  - a.md\n---\n# T\n\n```python\nx = 1\n```\n"
     )
     assert page.meta == {"description": "A page.", "builds_on": ["a.md"]}
@@ -352,7 +356,7 @@ def test_front_matter_is_read_and_not_a_block():
 
 def test_a_submodule_only_preloading_imported_is_refused(tmp_path):
     # the runner preloads matplotlib.pyplot; a fresh interpreter would not have it after `import matplotlib`
-    page = "# T\n\n```python\nimport matplotlib\nprint(matplotlib.pyplot.__name__)\n#> matplotlib.pyplot\n```\n"
+    page = "# T\n\n```python\nimport matplotlib\n\nprint(matplotlib.pyplot.__name__)\n#> matplotlib.pyplot\n```\n"
     with pytest.raises(CheckFailure, match="uses matplotlib.pyplot without importing it"):
         evaluate_all(write(tmp_path, page))
     fine = page.replace("import matplotlib\n", "import matplotlib.pyplot\n")
@@ -383,3 +387,89 @@ def test_a_page_and_tests_that_share_a_costly_start_each_run_on_one_worker():
         root.scope_of("tests/test_checkpoint.py::test_cli_x")
         == "tests/test_checkpoint.py::test_cli_x"
     )
+
+
+# --- the page model: read once, frozen, what every part of the site reads ------------------
+
+
+def test_a_page_is_read_once_into_a_frozen_model():
+    import dataclasses
+
+    page = read(
+        "---\ndescription: D.\n---\n# Title\n\n```python\n# Not a title\nx = 2\nprint(x)\n#> 2\n"
+        'print(x + 1, "and")\n#> 3 and\n```\n\n!!! claim wrong "Tensors are arrays."\n    No.\n'
+    )
+    assert (page.title, page.meta) == ("Title", {"description": "D."})
+    [block] = page.python_blocks
+    assert [(s.first, s.last, s.expected) for s in block.statements] == [
+        (8, 8, ()),
+        (9, 9, ((10, "2"),)),
+        (11, 11, ((12, "3 and"),)),
+    ]
+    plan = page.plan({})
+    assert plan is page.plan({"UNRELATED": "1"})  # worked out once per environment that matters
+    assert (plan.expected_stdout, plan.index(block)) == ("2\n3 and\n", 0)
+    [claim] = page.claims
+    assert (claim.verdict, claim.anchor, claim.line) == ("wrong", "claim-tensors-are-arrays", 15)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        page.title = "Another"
+
+
+def test_skip_directives_are_found_by_sybils_lexer_and_read_strictly():
+    text = (
+        '!!! note\n    <!-- skip: next "indented" -->\n    ```python\n    x = 1\n    ```\n\n'
+        '<!--\nskip: next "over two lines" -->\n```python\ny = 2\n```\n\n'
+        "<!-- skipping ahead is no directive -->\n```python\nz = 3\n```\n"
+    )
+    page = read(text)
+    assert [b.skip_reason for b in page.python_blocks] == ["indented", "over two lines", None]
+    assert [d.line for d in page.directives] == [2, 7]
+    page = read('<!-- skip: next "over\n   two lines" -->\n```python\ny = 2\n```\n')
+    assert page.python_blocks[0].skip_reason is None  # a reason stays on one line
+    assert "is not allowed" in problems(page)[0]
+
+
+def test_a_claim_needs_a_known_verdict():
+    found = problems(read('# T\n\n!!! claim maybe "PyTorch is fast."\n    Text.\n'))
+    assert found == [
+        "line 3: a claim needs a verdict (holds, caveat, wrong, outdated) and a statement: "
+        '!!! claim <verdict> "statement"'
+    ]
+
+
+def test_output_before_any_statement_and_code_that_does_not_parse_are_refused():
+    assert problems(read("# T\n\n```python\n#> 1\nprint(1)\n```\n"))[0] == (
+        "line 4: '#>' output line before any statement"
+    )
+    assert problems(read("# T\n\n```python\nprint(1\n```\n"))[0].startswith(
+        "line 4: a python block that does not parse:"
+    )
+
+
+def test_fill_leaves_a_block_that_includes_a_file_as_it_stands(tmp_path, monkeypatch):
+    import primersite.check.fill
+
+    monkeypatch.setattr(primersite.check.fill, "ROOT", tmp_path)
+    (tmp_path / "snip.py").write_text('print("from the file")\n')
+    page = '# T\n\n```python\n--8<-- "snip.py"\n```\n\n```python\nprint(2)\n#> stale\n```\n'
+    text, run = fill(write(tmp_path, page))
+    assert run.ok and text == page.replace("#> stale", "#> 2")
+
+
+# --- the page's code meets the package's bar (ruff) ---------------------------------------
+
+
+def test_page_code_is_linted_and_format_checked_as_a_readers_script():
+    page = read(
+        "# T\n\n```python\nimport os\n\nvalues=[1, 2]\n```\n\nText.\n\n"
+        "```python\nimport math\n\nfor i in values:\n    print(math.pi)\n#> 3.141592653589793\n"
+        "#> 3.141592653589793\n```\n"
+    )
+    assert problems(page) == [
+        "line 4: ruff F401: `os` imported but unused",
+        "line 14: ruff B007: Loop control variable `i` not used within loop body",
+        "line 6: ruff format would write this differently (ruff format --diff)",
+    ]
+    # names from earlier blocks count, a late import is a teaching habit, #> lines are output
+    fine = "```python\nvalues = [1, 2]\n```\n\n```python\nimport math\n\nprint(math.fsum(values))\n#> 3.0\n```\n"
+    assert problems(read(fine)) == []

@@ -16,12 +16,16 @@ from pathlib import Path
 
 import pytest
 from _pytest.outcomes import Skipped
-from primersite import gpu_blocks, gpu_export, gpu_records, pages
 from primersite.__main__ import main as primersite_main
-from primersite.checker import CheckFailure, fill, page_sybil
-from primersite.gpu_records import code_hash, gpu_code, save_records
-from primersite.hooks import skip_notes
-from primersite.pages import lex, problems
+from primersite.build.notes import skip_note
+from primersite.check import gpu_records
+from primersite.check.fill import fill
+from primersite.check.gpu_records import code_hash, gpu_code, save_records
+from primersite.check.items import page_sybil
+from primersite.check.lex import read
+from primersite.check.rules import gpu_blocks_self_contained, problems
+from primersite.check.verdicts import CheckFailure
+from primersite.render import gpu_blocks, gpu_export
 
 STAMP = {
     "device": "GPU: Example GPU",
@@ -32,10 +36,19 @@ STAMP = {
     "date_utc": "2026-01-02 03:04 UTC",
     "commit": "0123456789ab",
 }
-CODE = "values = [n * n for n in range(4)]\nprint(sum(values))\nprint('done')\n"
+CODE = 'values = [n * n for n in range(4)]\nprint(sum(values))\nprint("done")\n'
 PAGE = f'# T\n\nText.\n\n<!-- skip: next gpu "needs a CUDA GPU" -->\n```python\n{CODE}```\n'
 #: what a GPU machine lacks: the run there must not need any of it
-ABSENT_ON_GPU = ("pymdownx", "yaml", "sybil", "pytest", "_pytest", "mkdocs", "jupyter_client")
+ABSENT_ON_GPU = (
+    "pymdownx",
+    "yaml",
+    "sybil",
+    "pytest",
+    "_pytest",
+    "mkdocs",
+    "nbformat",
+    "jupyter_client",
+)
 BLOCKER = f"""
 import sys
 class Blocker:
@@ -86,29 +99,28 @@ def test_the_gpu_directive_marks_its_block_and_the_other_forms_still_work():
         '<!-- skip: next "needs the internet" -->\n```python\nprint(2)\n```\n\n'
         '<!-- skip: next if-missing DATA "needs data" -->\n```python\nprint(3)\n```\n'
     )
-    page = lex(text)
+    page = read(text)
     gpu, internet, data = page.python_blocks
-    assert (gpu.gpu, gpu.skip_reason, gpu.needs_env) == (True, "needs a CUDA GPU", None)
+    assert (gpu.gpu, gpu.skip_reason, gpu.skip.env) == (True, "needs a CUDA GPU", None)
     assert (internet.gpu, internet.skip_reason) == (False, "needs the internet")
-    assert (data.gpu, data.needs_env) == (False, "DATA")
-    assert page.runs({"DATA": "/data"}) == [data]  # a GPU block never runs here
+    assert (data.gpu, data.skip.env) == (False, "DATA")
+    assert page.plan({"DATA": "/data"}).blocks == (data,)  # a GPU block never runs here
     for bad in ("next gpu -->", 'next gpu if-missing DATA "why"', 'next gpus "why"'):
         assert (
-            "is not allowed" in problems(lex(f"<!-- skip: {bad} -->\n```python\nx = 1\n```\n"))[0]
+            "is not allowed" in problems(read(f"<!-- skip: {bad} -->\n```python\nx = 1\n```\n"))[0]
         )
 
 
 def test_the_code_hash_ignores_output_lines_and_trailing_space_only():
     assert code_hash(CODE) == code_hash(CODE.replace("))\n", "))   \n#> 14\n") + "\n\n")
     assert code_hash(CODE) != code_hash(CODE.replace("range(4)", "range(5)"))
-    assert gpu_records.OUTPUT_MARK == pages.OUTPUT_MARK
 
 
 def test_a_recorded_block_passes_when_its_lines_are_the_record(tmp_path, records):
     key, rec = record(CODE, ["", "14\n", "done\n"])
     save_records({key: rec}, records)
     shown = PAGE.replace("print(sum(values))\n", "print(sum(values))\n#> 14\n")
-    evaluate(write(tmp_path, shown.replace("print('done')\n", "print('done')\n#> done\n")))
+    evaluate(write(tmp_path, shown.replace('print("done")\n', 'print("done")\n#> done\n')))
     with pytest.raises(CheckFailure, match=r"(?s)statement at line 8 differs.*-15\n\+14"):
         evaluate(write(tmp_path, shown.replace("#> 14", "#> 15")))
 
@@ -116,7 +128,7 @@ def test_a_recorded_block_passes_when_its_lines_are_the_record(tmp_path, records
 def test_a_gpu_block_without_a_record_shows_no_output(tmp_path, records):
     with pytest.raises(Skipped, match="needs a CUDA GPU .no recorded run"):
         evaluate(write(tmp_path, PAGE))
-    shown = PAGE.replace("print('done')\n", "print('done')\n#> done\n")
+    shown = PAGE.replace('print("done")\n', 'print("done")\n#> done\n')
     with pytest.raises(CheckFailure, match="page.md:10: the block shows output that no recorded"):
         evaluate(write(tmp_path, shown))
     key, rec = record(CODE.replace("range(4)", "range(3)"), ["", "5\n", "done\n"])
@@ -137,7 +149,8 @@ def test_a_record_of_a_run_that_raised_fails_its_block(tmp_path, records):
 
 def test_a_gpu_block_must_define_every_name_it_uses():
     def found(code: str) -> list[str]:
-        return problems(lex(f'# T\n\n<!-- skip: next gpu "why" -->\n```python\n{code}```\n'))
+        page = read(f'# T\n\n<!-- skip: next gpu "why" -->\n```python\n{code}```\n')
+        return list(gpu_blocks_self_contained(page))
 
     fine = """\
         import torch
@@ -169,7 +182,7 @@ def test_a_gpu_block_must_define_every_name_it_uses():
     assert "uses `model`" in found("def step():\n    return model(1)\n")[0]
     assert "uses `torch`" in found("x = [torch.ones(1) for _ in range(2)]\n")[0]
     # the same names in a block that runs with its page are the page's business
-    assert problems(lex("# T\n\n```python\nprint(loader)\n```\n")) == []
+    assert list(gpu_blocks_self_contained(read("# T\n\n```python\nprint(loader)\n```\n"))) == []
 
 
 def test_export_run_merge_check_end_to_end_on_the_cpu(tmp_path, records, capsys):
@@ -182,7 +195,7 @@ def test_export_run_merge_check_end_to_end_on_the_cpu(tmp_path, records, capsys)
     assert (entry["page"], entry["line"], entry["hash"]) == ("section/page.md", 6, code_hash(CODE))
     # as on the GPU machine: none of the site's packages, only primersite's standard-library parts
     argv = ["run", str(folder), "--out", str(results), "--allow-cpu", "--timeout", "60"]
-    command = f"from primersite.gpu_blocks import main\nsys.exit(main({argv!r}))"
+    command = f"from primersite.render.gpu_blocks import main\nsys.exit(main({argv!r}))"
     done = subprocess.run(
         [sys.executable, "-c", BLOCKER + command],
         capture_output=True,
@@ -203,7 +216,7 @@ def test_export_run_merge_check_end_to_end_on_the_cpu(tmp_path, records, capsys)
     with pytest.raises(CheckFailure, match="differs from the page"):
         evaluate(page)
     text, _ = fill(page)
-    assert "print(sum(values))\n#> 14\nprint('done')\n#> done\n```" in text
+    assert 'print(sum(values))\n#> 14\nprint("done")\n#> done\n```' in text
     evaluate(write(docs / "section", text))
     assert gpu_export.status(docs=docs) == 0
     assert "recorded      section/page.md:6: on CPU: " in capsys.readouterr().out
@@ -240,10 +253,15 @@ def test_run_refuses_without_a_gpu_unless_asked(tmp_path, monkeypatch, capsys):
 
 
 def test_the_page_process_and_the_recorder_need_none_of_the_site_packages():
-    modules = "primersite.child primersite.runner primersite.zygote primersite.gpu_blocks"
+    modules = (
+        "primersite.check.child primersite.check.runner primersite.check.zygote "
+        "primersite.check.sandbox primersite.check.gpu_records primersite.git "
+        "primersite.render.gpu_blocks primersite.render.gpu_session"
+    )
     code = BLOCKER + (
         f"import importlib\nfor m in {modules.split()!r}:\n    importlib.import_module(m)\n"
-        "print(sorted(m for m in sys.modules if m.partition('.')[0] in {'torch', 'primersite'}))"
+        "print(sorted(m for m in sys.modules if m.partition('.')[0] in "
+        "{'torch', 'torchprimer', 'primersite'}))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -251,23 +269,30 @@ def test_the_page_process_and_the_recorder_need_none_of_the_site_packages():
     assert "torch" not in loaded  # imported by the recorder's stamp, when it runs
     assert loaded <= {
         "primersite",
-        "primersite.child",
-        "primersite.commit",
-        "primersite.gpu_blocks",
-        "primersite.gpu_records",
-        "primersite.runner",
-        "primersite.sandbox",
-        "primersite.zygote",
+        "primersite.check",
+        "primersite.check.child",
+        "primersite.check.fences",
+        "primersite.check.gpu_records",
+        "primersite.check.page",
+        "primersite.check.preload",
+        "primersite.check.runner",
+        "primersite.check.sandbox",
+        "primersite.check.zygote",
+        "primersite.errors",
+        "primersite.git",
+        "primersite.render",
+        "primersite.render.gpu_blocks",
+        "primersite.render.gpu_carry",
+        "primersite.render.gpu_session",
     }
 
 
 def test_the_reader_sees_where_a_recorded_output_comes_from():
     key, rec = record(CODE, ["", "14\n", "done\n"])
-    page = PAGE.replace("print('done')\n", "print('done')\n#> done\n")
-    recorded = skip_notes(page, {key: rec})
-    assert (
+    [directive] = read(PAGE.replace('print("done")\n', 'print("done")\n#> done\n')).directives
+    assert skip_note(directive, {key: rec}) == (
         '<p class="skip-note" markdown>Output recorded on GPU: Example GPU with torch '
         "2.11.0+cu130 (CUDA 13.0), 2026-01-02, commit `0123456789ab`; this block ran on its own "
-        "in a fresh interpreter. It is not run when this site is built: needs a CUDA GPU.</p>"
-    ) in recorded
-    assert "Not run when this page was checked: needs a CUDA GPU." in skip_notes(page, {})
+        "in a fresh interpreter. It is not run when this site is built: needs a CUDA GPU.</p>\n"
+    )
+    assert "Not run when this page was checked: needs a CUDA GPU." in skip_note(directive, {})

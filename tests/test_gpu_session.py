@@ -1,7 +1,7 @@
 """The GPU session: its dry run does every step the GPU machine does, at smoke size, here.
 
 A GPU machine is lent rarely; the dry run keeps the one command it runs from rotting in
-between (:mod:`primersite.gpu_session`).
+between (:mod:`primersite.render.gpu_session`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from primersite import gpu_handoff, gpu_session
+from primersite.render import gpu_carry, gpu_session
 
 from conftest import new_python
 from torchprimer.checkpoint import verify
@@ -31,7 +31,7 @@ def test_dry_run_does_every_step_and_leaves_the_checkout_alone(tmp_path):
     weights, notebooks = _digests(WEIGHTS_DIR), _digests(ROOT / "docs" / "examples")
     out = tmp_path / "out"
     proc = new_python(
-        "primersite.gpu_session", ["run", "--dry-run", "--out", str(out)], ROOT, module=True
+        "primersite.render.gpu_session", ["run", "--dry-run", "--out", str(out)], ROOT, module=True
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())
@@ -55,7 +55,7 @@ def test_dry_run_does_every_step_and_leaves_the_checkout_alone(tmp_path):
 
 
 def test_results_are_split_below_the_file_limit_and_joined_again(tmp_path, monkeypatch):
-    monkeypatch.setattr(gpu_session, "PART_BYTES", 1000)
+    monkeypatch.setattr(gpu_carry, "PART_BYTES", 1000)
     session = gpu_session.Session(tmp_path / "out", dry_run=True, deadline=0.0)
     data = random.Random(0).randbytes(5000)  # incompressible: the archive stays over 1000 bytes
     (session.stage / "notebooks" / "demo.ipynb").write_bytes(data)
@@ -65,8 +65,7 @@ def test_results_are_split_below_the_file_limit_and_joined_again(tmp_path, monke
     assert len(parts) > 1 and all(p.stat().st_size <= 1000 for p in parts)
     assert not (tmp_path / "out" / "gpu-session.tar.gz").exists()
     (tmp_path / "unpacked").mkdir()
-    gpu_handoff._unpack(tmp_path / "out", tmp_path / "unpacked")
-    got = tmp_path / "unpacked" / "results"
+    got = gpu_carry.read_archive(tmp_path / "out", tmp_path / "unpacked")
     assert (got / "notebooks" / "demo.ipynb").read_bytes() == data
     assert "one line" in (got / "log.txt").read_text()
 

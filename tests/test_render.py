@@ -12,10 +12,13 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
-from primersite import kernel, provenance, render
-from primersite.examples import code_cells, discover, read_example, script_notebook
-from primersite.provenance import check_render, seal
-from primersite.render import RenderError
+from primersite.git import COMMIT_ENV, git_commit
+from primersite.render import kernel, provenance, renderer
+from primersite.render.examples import code_cells, discover, read_example, script_notebook
+from primersite.render.provenance import check_render, seal
+from primersite.render.renderer import RenderError
+
+from torchprimer.machine import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = discover()
@@ -65,12 +68,12 @@ print("total =", total)
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
 def test_stored_render_is_sealed_and_fresh(example):
-    assert check_render(render.OUTPUT_DIR / f"{example.name}.ipynb", example.path) == []
+    assert check_render(renderer.OUTPUT_DIR / f"{example.name}.ipynb", example.path) == []
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
 def test_stored_render_has_a_stamp(example):
-    notebook = nbformat.read(str(render.OUTPUT_DIR / f"{example.name}.ipynb"), as_version=4)
+    notebook = nbformat.read(str(renderer.OUTPUT_DIR / f"{example.name}.ipynb"), as_version=4)
     stamp = notebook.metadata["primersite"]["stamp"]
     assert set(stamp) == STAMP_KEYS  # no "uncommitted": a render from a dirty checkout never lands
     markdown = [c.source for c in notebook.cells[:2] if c.cell_type == "markdown"]
@@ -98,14 +101,14 @@ def test_stored_render_has_a_stamp(example):
 def _stored_copy(example, tmp_path: Path):
     """A copy of an example's script and its stored render, under a copy of the checkout's layout."""
     root = tmp_path / "checkout"
-    stamp = nbformat.read(str(render.OUTPUT_DIR / f"{example.name}.ipynb"), as_version=4).metadata[
-        "primersite"
-    ]["stamp"]
+    stamp = nbformat.read(
+        str(renderer.OUTPUT_DIR / f"{example.name}.ipynb"), as_version=4
+    ).metadata["primersite"]["stamp"]
     for rel in stamp["inputs"]:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / rel, root / rel)
     (root / "docs").mkdir()
-    notebook = Path(shutil.copy(render.OUTPUT_DIR / f"{example.name}.ipynb", root / "docs"))
+    notebook = Path(shutil.copy(renderer.OUTPUT_DIR / f"{example.name}.ipynb", root / "docs"))
     return root, root / "examples" / example.path.name, notebook
 
 
@@ -178,7 +181,7 @@ def rendered(tmp_path_factory):
     script = tmp / "hello.py"
     script.write_text(HELLO)
     out = tmp / "docs"
-    stamp = render.render(script, output_dir=out, failed_dir=tmp / "failed", allow_dirty=True)
+    stamp = renderer.render(script, output_dir=out, failed_dir=tmp / "failed", allow_dirty=True)
     return script, out, stamp
 
 
@@ -209,15 +212,17 @@ def test_stamp_is_measured_in_the_kernel(rendered):
     assert set(stamp) - {"uncommitted"} == STAMP_KEYS  # rendered with allow_dirty=True
     assert stamp["torch"] == torch.__version__
     assert stamp["python"] == ".".join(map(str, sys.version_info[:3]))
-    assert stamp["cpu"] == provenance.cpu_model()
+    assert stamp["cpu"] == cpu_model()
     assert stamp["gpu"] == (torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
     assert stamp["argv"] == ["--n", "3"]
-    assert stamp["commit"] == provenance.git_commit(ROOT)
+    assert stamp["commit"] == git_commit(ROOT)
     # measured inside the kernel, so never more than the whole render took (rounded to 0.01 s)
     notebook = nbformat.read(str(rendered[1] / "hello.ipynb"), as_version=4)
     assert 0 <= stamp["wall_s"] <= notebook.metadata["primersite"]["render_s"] + 0.1
     assert "hello.py" in " ".join(stamp["inputs"]) or not str(rendered[0]).startswith(str(ROOT))
     assert any(k.startswith("src/torchprimer/examples_cli") for k in stamp["inputs"])
+    # only what the example read: the stamp's own imports (torchprimer.machine) are not inputs
+    assert "src/torchprimer/machine.py" not in stamp["inputs"]
 
 
 @pytest.mark.slow
@@ -231,7 +236,7 @@ def test_failed_render_leaves_stored_notebook_untouched(rendered, tmp_path):
     with pytest.raises(
         RenderError, match="render failed.*left as it was: ValueError: boom in cell 2"
     ):
-        render.render(broken, output_dir=out, failed_dir=tmp_path / "failed", allow_dirty=True)
+        renderer.render(broken, output_dir=out, failed_dir=tmp_path / "failed", allow_dirty=True)
     # same files, same bytes, no temporary file left behind
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert (tmp_path / "failed" / "hello.failed.ipynb").is_file()
@@ -242,7 +247,7 @@ def test_bad_example_arguments_fail_the_render_with_one_line(rendered, tmp_path)
     script, out, _ = rendered
     before = (out / "hello.ipynb").read_bytes()
     with pytest.raises(RenderError, match=r"hello.py: error: unrecognized arguments: --bogus"):
-        render.render(script, args=["--bogus"], output_dir=out, failed_dir=None, allow_dirty=True)
+        renderer.render(script, args=["--bogus"], output_dir=out, failed_dir=None, allow_dirty=True)
     assert (out / "hello.ipynb").read_bytes() == before
 
 
@@ -267,12 +272,23 @@ def test_read_example_declarations(tmp_path):
     assert (ex.render_args, ex.gpu_render_args, ex.data) == ([], None, None)
 
 
+def test_an_example_declares_its_title_and_summary(tmp_path):
+    script = tmp_path / "demo.py"
+    parser = 'parser = ExampleParser(prog="demo.py", description="Train a demo.")\n'
+    script.write_text(f"# %% [markdown]\n# # A demo: in full\n\n# %%\n{parser}")
+    ex = read_example(script)
+    assert (ex.title, ex.summary) == ("A demo: in full", "Train a demo.")  # the parser's words
+    script.write_text(f'# %%\nEXAMPLE_SUMMARY = "what it shows"\n{parser}')
+    assert (read_example(script).title, read_example(script).summary) == ("demo", "what it shows")
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
         ("RENDER_ARGS = ['--n', 3]", "RENDER_ARGS must be a list of strings"),
         ("RENDER_ARGS = make_args()", "RENDER_ARGS must be a literal"),
         ("EXAMPLE_DATA = 'mnist'", "EXAMPLE_DATA must be None or 'cifar10'"),
+        ("EXAMPLE_SUMMARY = ['a']", "EXAMPLE_SUMMARY must be one line of text"),
     ],
 )
 def test_read_example_rejects_bad_declarations(tmp_path, line, message):
@@ -351,10 +367,10 @@ def test_format_duration():
 
 
 def test_git_commit_outside_git_uses_environment(tmp_path, monkeypatch):
-    monkeypatch.delenv(provenance.COMMIT_ENV, raising=False)
-    assert provenance.git_commit(tmp_path).startswith("unknown")
-    monkeypatch.setenv(provenance.COMMIT_ENV, "0123456789ab")
-    assert provenance.git_commit(tmp_path) == "0123456789ab"
+    monkeypatch.delenv(COMMIT_ENV, raising=False)
+    assert git_commit(tmp_path).startswith("unknown")
+    monkeypatch.setenv(COMMIT_ENV, "0123456789ab")
+    assert git_commit(tmp_path) == "0123456789ab"
 
 
 def test_uncommitted_lists_changes_except_rendered_outputs(tmp_path):
@@ -366,7 +382,7 @@ def test_uncommitted_lists_changes_except_rendered_outputs(tmp_path):
     (tmp_path / "src" / "m.py").write_text("x = 1\n")
     git("add", ".")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "c")
-    assert re.fullmatch(r"[0-9a-f]{12}", provenance.git_commit(tmp_path))
+    assert re.fullmatch(r"[0-9a-f]{12}", git_commit(tmp_path))
     assert provenance.uncommitted(tmp_path) == []
     (tmp_path / "docs" / "examples").mkdir(parents=True)
     (tmp_path / "docs" / "examples" / "demo.ipynb").write_text("{}")  # a render's output
@@ -382,7 +398,7 @@ def test_render_refuses_a_dirty_checkout(monkeypatch, tmp_path):
     with pytest.raises(
         RenderError, match="uncommitted changes .src/torchprimer/models.py.; commit them first"
     ):
-        render.render(script, output_dir=tmp_path / "out")
+        renderer.render(script, output_dir=tmp_path / "out")
     assert not (tmp_path / "out" / "demo.ipynb").exists()
 
 

@@ -4,7 +4,8 @@ The site is built once per run with ``mkdocs build --strict`` (tests/conftest.py
 links, anchors or nav fail it. Then the HTML itself is read: every block a reader sees
 coloured as Python is a block the checker ran (or a visibly skipped one), in count and in
 text; no page speaks of documents the reader has never seen, or shows an escape meant for
-the Markdown source; every page states its versions and its downloads are its blocks.
+the Markdown source; every page has one header that states what was verified and its
+versions, and ends with a link to the next page in the nav; its downloads are its blocks.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import posixpath
 import re
 import subprocess
 import sys
@@ -23,9 +25,14 @@ import torch
 import torchvision
 import yaml
 from bs4 import BeautifulSoup
-from primersite import hooks
-from primersite.apidocs import fence_doctests
-from primersite.pages import RUNNABLE, _python_highlighted, lex, page_script, read_page
+from primersite.build.apidocs import fence_doctests
+from primersite.build.claims import claim_markdown
+from primersite.build.wheel import build_wheel, sources_digest, wheel_name
+from primersite.check.fences import python_highlighted
+from primersite.check.lex import read, read_page
+from primersite.check.page import RUNNABLE
+from primersite.lock import parse_lock, read_lock, site_versions
+from primersite.render.examples import discover
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -64,7 +71,7 @@ def python_blocks_in_html(soup: BeautifulSoup) -> list[tuple[str, bool]]:
         ):
             continue
         langs = [c[len("language-") :] for c in div.get("class", []) if c.startswith("language-")]
-        if not langs or not (langs[0].lower() in RUNNABLE or _python_highlighted(langs[0])):
+        if not langs or not (langs[0].lower() in RUNNABLE or python_highlighted(langs[0])):
             continue
         hidden = any(
             a.has_attr("hidden") or re.search(r"display\s*:\s*none", a.get("style", ""))
@@ -73,6 +80,13 @@ def python_blocks_in_html(soup: BeautifulSoup) -> list[tuple[str, bool]]:
         )
         found.append((div.find("code").get_text(), hidden))
     return found
+
+
+def page_url(uri: str) -> str:
+    """The address MkDocs gives a page (use_directory_urls): ``a/b.md`` -> ``a/b/``."""
+    stem = posixpath.splitext(uri)[0]
+    stem = stem.removesuffix("index").rstrip("/") if posixpath.basename(stem) == "index" else stem
+    return f"{stem}/" if stem else ""
 
 
 def nav_order() -> list[str]:
@@ -115,7 +129,7 @@ def _docstring_blocks() -> list[str]:
                 node
             ):
                 text = fence_doctests(ast.get_docstring(node))
-                blocks += [b.source for b in lex(text).python_blocks]
+                blocks += [b.source for b in read(text).python_blocks]
     return blocks
 
 
@@ -156,20 +170,55 @@ def test_example_notebooks_speak_to_the_reader(notebook):
     assert SOURCE_WORDS.findall(text) == []
 
 
-def test_every_page_shows_its_versions_and_counts(built_site):
+def resolve(uri: str, href: str) -> str:
+    """Where a link ``href`` on page ``uri`` leads, as a path under the site."""
+    resolved = posixpath.normpath(posixpath.join(page_url(uri), href))
+    return "" if resolved == "." else resolved + ("/" if href.endswith("/") else "")
+
+
+def test_every_page_has_one_compact_header(built_site):
     version = torch.__version__.split("+")[0]
     for page in PAGES:
-        soup = built_html(built_site, page)
-        banner = soup.select_one("article .admonition.success")
-        assert banner is not None and f"torch {version}" in banner.get_text(), page_id(page)
+        uri, soup = page_id(page), built_html(built_site, page)
+        [header] = soup.select("article p.primer-header")
+        text, links = header.get_text(), {a.get_text(): a["href"] for a in header.select("a")}
+        assert text.startswith("Verified:") and f"torch {version}" in text, uri
+        assert resolve(uri, links["how"]) == "about/verified/", uri
+        # the boxes it replaces are gone
+        titles = {t.get_text().strip() for t in soup.select("article .admonition-title")}
+        assert not titles & {"Verified", "Before you copy"}, uri
         parsed = read_page(page, ROOT)
-        if parsed.python_blocks:
-            ran = sum(b.skip_reason is None for b in parsed.python_blocks)
-            assert (
-                f"All {ran} code blocks"
-                if ran == len(parsed.python_blocks)
-                else f"{ran} of the {len(parsed.python_blocks)} code blocks"
-            ) in banner.get_text(), page_id(page)
+        blocks, ran = parsed.python_blocks, sum(b.skip is None for b in parsed.python_blocks)
+        if blocks:
+            said = f"all {ran} code blocks ran" if ran == len(blocks) else f"{ran} of the"
+            assert (said if len(blocks) > 1 else "code block ran") in text, uri
+            script = posixpath.splitext(uri)[0] + ".py"
+            assert resolve(uri, links[posixpath.basename(script)]) == script, uri
+        targets = [page_url(t) for t in parsed.meta.get("builds_on") or []]
+        assert [t for t in targets if t not in {resolve(uri, h) for h in links.values()}] == []
+        # under the title, unless the page asks for it at the end (the landing page does)
+        first = soup.select_one("article h1").find_next(["p", "h2", "div", "details"])
+        at_end = parsed.meta.get("header") == "end"
+        assert (first is header) != at_end, uri
+        if at_end:
+            assert not header.find_all_next("h2"), uri
+
+
+def test_every_page_ends_with_a_link_to_the_next_in_the_nav(built_site):
+    order = nav_order()
+    for here, following in zip(order, order[1:]):
+        links = built_html(built_site, DOCS / here).select("article p.primer-next a")
+        assert [resolve(here, a["href"]) for a in links] == [page_url(following)], here
+    assert built_html(built_site, DOCS / order[-1]).select("article p.primer-next") == []
+
+
+def test_the_table_of_examples_is_made_from_the_examples(built_site):
+    rows = built_html(built_site, DOCS / "examples" / "index.md").select("article table tr")[1:]
+    shown = {row.a["href"].rstrip("/").split("/")[-1]: row.get_text() for row in rows}
+    rendered = [e for e in discover() if (DOCS / "examples" / f"{e.name}.ipynb").is_file()]
+    assert sorted(shown) == sorted(e.name for e in rendered)
+    for example in rendered:
+        assert example.summary and example.summary in shown[example.name], example.name
 
 
 def test_every_skipped_block_says_why_where_it_stands(built_site):
@@ -183,7 +232,7 @@ def test_every_skipped_block_says_why_where_it_stands(built_site):
 
 
 @pytest.mark.parametrize(
-    "page", [p for p in PAGES if lex(p.read_text()).python_blocks], ids=page_id
+    "page", [p for p in PAGES if read(p.read_text()).python_blocks], ids=page_id
 )
 def test_each_page_downloads_as_its_checked_script(built_site, page):
     rel = page.relative_to(DOCS).with_suffix("")
@@ -200,28 +249,28 @@ def test_each_page_downloads_as_its_checked_script(built_site, page):
 
 
 def test_claims_page_lists_every_claim_with_its_verdict(built_site):
-    claims = [(p, m) for p in PAGES for m in hooks.CLAIM.finditer(p.read_text())]
+    claims = [(p, c) for p in PAGES for c in read_page(p, ROOT).claims]
     table = built_html(built_site, DOCS / "about" / "claims.md").select("article table tr")[1:]
     assert len(table) == len(claims)
-    for page, m in claims:
+    for page, c in claims:
         soup = built_html(built_site, page)
-        anchor = "claim-" + re.sub(r"[^a-z0-9]+", "-", m["title"].lower()).strip("-")[:60]
-        assert soup.find(id=anchor) is not None, (page_id(page), anchor)
-        claim = soup.find(id=anchor).find_next("div", class_="admonition")
-        assert f"claim-{m['verdict']}" in claim["class"]
+        assert soup.find(id=c.anchor) is not None, (page_id(page), c.anchor)
+        claim = soup.find(id=c.anchor).find_next("div", class_="admonition")
+        assert f"claim-{c.verdict}" in claim["class"]
         assert claim.select_one(".admonition-title").get_text().startswith("You may read:")
 
 
 def test_unknown_verdicts_fail_the_build():
+    [claim] = read('!!! claim maybe "PyTorch is fast."\n    Text.\n').claims
     with pytest.raises(ValueError, match="a claim needs a verdict"):
-        hooks.claims('!!! claim maybe "PyTorch is fast."\n    Text.\n', "x.md")
+        claim_markdown(claim, "x.md")
 
 
 def test_each_page_builds_only_on_earlier_pages():
     order = nav_order()
     pages = [p for p in order if p.endswith(".md")]
     for uri in pages:
-        meta = lex((DOCS / uri).read_text()).meta
+        meta = read((DOCS / uri).read_text()).meta
         assert meta.get("description"), f"{uri}: no description in its front matter"
         for earlier in meta.get("builds_on") or []:
             assert earlier in pages, f"{uri} builds on {earlier}, which is not in the nav"
@@ -236,25 +285,23 @@ def test_every_page_is_in_the_nav():
 
 
 def test_site_versions_equal_installed():
-    pinned = hooks.lock_versions()["python"]
+    pinned = site_versions(read_lock())["python"]
     if pinned != f"{sys.version_info.major}.{sys.version_info.minor}":
         pytest.skip(
             f"the site is verified with Python {pinned} (requirements.lock); this run uses "
             f"{sys.version_info.major}.{sys.version_info.minor}, so it checks the pages but cannot stand "
             "behind the Python version their banners name"
         )
-    assert hooks.lock_versions() == {
+    assert site_versions(read_lock()) == {
         "torch": torch.__version__.split("+")[0],
         "torchvision": torchvision.__version__.split("+")[0],
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",
     }
 
 
-def test_lock_without_pins_is_an_error(tmp_path):
-    lock = tmp_path / "requirements.lock"
-    lock.write_text("# Python 3.11\nnumpy==2.0\n")
+def test_lock_without_pins_is_an_error():
     with pytest.raises(ValueError, match="no torch/torchvision pins"):
-        hooks.lock_versions(lock)
+        site_versions(parse_lock("# Python 3.11\nnumpy==2.0\n"))
 
 
 def test_broken_link_fails_strict_build(tmp_path):
@@ -268,7 +315,8 @@ def test_broken_link_fails_strict_build(tmp_path):
         .replace("custom_dir: docs/_overrides", f"custom_dir: {ROOT / 'docs' / '_overrides'}")
     )
     config = config.replace(
-        "- tools/primersite/hooks.py", f"- {ROOT / 'tools' / 'primersite' / 'hooks.py'}"
+        "- tools/primersite/build/hooks.py",
+        f"- {ROOT / 'tools' / 'primersite' / 'build' / 'hooks.py'}",
     )
     (tmp_path / "mkdocs.yml").write_text(config.split("\nnav:")[0])
     (tmp_path / "examples").mkdir()
@@ -287,7 +335,7 @@ def test_broken_link_fails_strict_build(tmp_path):
 def test_the_package_wheel_pulls_no_site_packages(built_site):
     import zipfile
 
-    wheel = built_site / "downloads" / hooks.wheel_name()
+    wheel = built_site / "downloads" / wheel_name()
     with zipfile.ZipFile(wheel) as zf:
         metadata = zf.read(next(n for n in zf.namelist() if n.endswith("METADATA"))).decode()
         names = zf.namelist()
@@ -305,7 +353,26 @@ def test_the_package_wheel_pulls_no_site_packages(built_site):
 def test_downloaded_page_files_are_json_and_python(built_site):
     page = DOCS / "tensors" / "first-steps.md"
     assert json.loads((built_site / "tensors" / "first-steps.ipynb").read_text())["cells"]
-    assert (
-        page_script(lex(page.read_text()))[0]
-        in (built_site / "tensors" / "first-steps.py").read_text()
-    )
+    script = read_page(page, ROOT).plan({}).script
+    assert script in (built_site / "tensors" / "first-steps.py").read_text()
+
+
+def test_the_wheel_is_built_again_only_when_its_sources_change(tmp_path, monkeypatch):
+    import subprocess as subprocess_module
+
+    for name in ("pyproject.toml", "README.md"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    (tmp_path / "src" / "torchprimer").mkdir(parents=True)
+    (tmp_path / "src" / "torchprimer" / "__init__.py").write_text('"""A package."""\n')
+    kept = tmp_path / "cache" / sources_digest(tmp_path)[:16] / wheel_name()
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"a wheel built before")
+
+    def no_pip(*args, **kwargs):
+        raise AssertionError("pip ran although the sources did not change")
+
+    monkeypatch.setattr(subprocess_module, "run", no_pip)
+    assert build_wheel(tmp_path, tmp_path / "cache") == kept
+    (tmp_path / "src" / "torchprimer" / "__init__.py").write_text('"""Changed."""\n')
+    with pytest.raises(AssertionError, match="pip ran"):
+        build_wheel(tmp_path, tmp_path / "cache")

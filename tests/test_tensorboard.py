@@ -18,8 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from primersite.checker import page_run
-from primersite.pages import read_page
+from primersite.check.lex import read_page
+from primersite.check.runs import RUNS
 
 from conftest import free_port
 
@@ -38,7 +38,8 @@ pytestmark = [pytest.mark.slow]
 def runs(tmp_path_factory) -> Path:
     """The page's run by the checker (a fresh process, an empty folder; shared with the page's
     own checks when this worker made them): it leaves its log in ./runs/."""
-    run = page_run(PAGE, read_page(PAGE, ROOT), dict(os.environ))
+    page = read_page(PAGE, ROOT)
+    run = RUNS.run(PAGE, page, page.plan(os.environ))
     assert run.ok, f"the TensorBoard page fails as a script:\n{run.stderr[-3000:]}"
     work = tmp_path_factory.mktemp("tensorboard-page")
     for name, data in run.files.items():

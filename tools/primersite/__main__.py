@@ -1,6 +1,6 @@
-"""``python -m primersite``: an author's loop on pages, and the counts behind the banner.
+"""``python -m primersite``: an author's loop on pages, and the counts behind the header.
 
-    python -m primersite check docs/tensors/first-steps.md   # both verdicts, one run
+    python -m primersite check docs/tensors/first-steps.md   # every verdict, one run
     python -m primersite fill docs/tensors/first-steps.md    # rewrite #> lines (and figures) from a run
                                                              # (a GPU block's from its recorded run)
     python -m primersite report                              # pages, blocks run and skipped, and why
@@ -30,48 +30,46 @@ def _pages(paths: list[Path], parser: argparse.ArgumentParser) -> list[Path]:
     return [p.resolve() for p in paths]
 
 
-def _gpu_verdicts(path: Path, page) -> tuple[list[str], int]:
-    """The verdicts on the page's GPU blocks (against their recorded runs), and how many
-    were checked against one."""
-    from primersite.checker import CheckFailure
-    from primersite.gpu_check import gpu_verdict
+def _verdicts(path: Path, page, plan, run, records) -> tuple[list[str], int]:
+    """Every verdict on the page that failed, one line each, and how many GPU blocks were
+    checked against a recorded run."""
+    from primersite.check.gpu_check import gpu_verdict
+    from primersite.check.rules import problems
+    from primersite.check.verdicts import CheckFailure, check_block, check_script
 
-    verdicts, recorded = [], 0
+    failed = [f"- {p}" for p in problems(page)]
+    checks = [(f"block at line {b.line}", check_block, (path, b, plan, run)) for b in plan.blocks]
+    checks.append(("", check_script, (path, plan, run)))
+    recorded = 0
+    for name, check, args in checks:
+        try:
+            check(*args)
+        except CheckFailure as err:
+            failed.append(f"- {name + ': ' if name else ''}{err}")
     for block in (b for b in page.python_blocks if b.gpu):
         try:
-            recorded += gpu_verdict(path, page, block) is None
+            recorded += gpu_verdict(path, page, block, records) is None
         except CheckFailure as err:
-            verdicts.append(f"- GPU block at line {block.line}: {err}")
-    return verdicts, recorded
+            failed.append(f"- GPU block at line {block.line}: {err}")
+    return failed, recorded
 
 
 def check(paths: list[Path]) -> int:
-    from primersite.checker import CheckFailure, check_block, check_script
-    from primersite.pages import problems, read_page
-    from primersite.runner import run_page
+    from primersite.check.gpu_records import load_records
+    from primersite.check.lex import read_page
+    from primersite.check.runs import PageRuns
 
-    failed = 0
+    runs, records, failed = PageRuns(fork=False), load_records(), 0
     for path in paths:
         page = read_page(path, ROOT)
-        environ = dict(os.environ)
-        verdicts = [f"- {p}" for p in problems(page)]
-        run = run_page(page, path.stem, environ=environ)
-        for block in page.runs(environ):
-            try:
-                check_block(path, page, block, run, environ)
-            except CheckFailure as err:
-                verdicts.append(f"- block at line {block.line}: {err}")
-        try:
-            check_script(path, page, run, environ)
-        except CheckFailure as err:
-            verdicts.append(f"- {err}")
-        gpu_verdicts, recorded = _gpu_verdicts(path, page)
-        verdicts += gpu_verdicts
-        skipped = len(page.python_blocks) - len(page.runs(environ))
+        plan = page.plan(os.environ)
+        run = runs.run(path, page, plan)
+        verdicts, recorded = _verdicts(path, page, plan, run, records)
+        skipped = len(page.python_blocks) - len(plan.blocks)
         gpu = f" ({recorded} of them checked against a recorded GPU run)" if recorded else ""
         status = "FAIL" if verdicts else "ok"
         print(
-            f"{status} {_shown(path)}: {len(page.runs(environ))} blocks ran, {skipped} skipped{gpu}, "
+            f"{status} {_shown(path)}: {len(plan.blocks)} blocks ran, {skipped} skipped{gpu}, "
             f"{run.seconds:.1f} s"
         )
         for line in verdicts:
@@ -81,7 +79,7 @@ def check(paths: list[Path]) -> int:
 
 
 def fill(paths: list[Path]) -> int:
-    from primersite.checker import fill as fill_page
+    from primersite.check.fill import fill as fill_page
 
     status = 0
     for path in paths:
@@ -108,23 +106,22 @@ def fill(paths: list[Path]) -> int:
 
 
 def report() -> int:
-    from primersite.pages import read_page
+    from primersite.check.lex import read_page
 
     pages = sorted(
         p for p in DOCS.rglob("*.md") if not p.relative_to(DOCS).parts[0].startswith("_")
     )
-    run = skipped = 0
+    ran = skipped = 0
     reasons = []
-    environ = dict(os.environ)
     for path in pages:
         page = read_page(path, ROOT)
-        runs = page.runs(environ)
-        run += len(runs)
+        plan = page.plan(os.environ)
+        ran += len(plan.blocks)
         for b in page.python_blocks:
-            if b not in runs:
+            if plan.index(b) is None:
                 skipped += 1
                 reasons.append(f"  {path.relative_to(DOCS)}:{b.line}: {b.skip_reason}")
-    print(f"pages: {len(pages)}\nblocks run: {run}\nblocks skipped with a reason: {skipped}")
+    print(f"pages: {len(pages)}\nblocks run: {ran}\nblocks skipped with a reason: {skipped}")
     print("\n".join(reasons))
     return 0
 
