@@ -54,6 +54,6 @@ def resnet_small(pretrained=False, **kwargs):
 def digits_cnn(pretrained=False, **kwargs):
     """A small CNN for scikit-learn's 8x8 digits (input (N, 1, 8, 8) scaled to 0..1, 10 logits).
 
-    Weights: trained by python -m torchprimer.digits on load_digits() (75/25 split).
+    Weights: trained by python -m torchprimer.digits_weights on load_digits() (75/25 split).
     """
     return _hub_model("DigitsCNN", "digits_cnn", pretrained, kwargs)

@@ -40,7 +40,7 @@
 # shows the method, not its speed or its accuracy.
 
 # %%
-# How the site renders this page (python -m primersite.render reads these three lines)
+# How the site renders this page (python -m primersite.render reads these declarations)
 RENDER_ARGS = [
     "--data",
     ".data/cifar10",
@@ -68,6 +68,8 @@ GPU_RENDER_ARGS = [
     "3",
 ]
 EXAMPLE_DATA = "cifar10"
+# one line for the table of examples (docs/examples/index.md)
+EXAMPLE_SUMMARY = "the airbench94 recipe written from its paper, timed over several seeds, one ingredient removed at a time"
 
 import argparse
 import time

@@ -37,7 +37,7 @@
 # of those targets: they show the method, not what it reaches.
 
 # %%
-# How the site renders this page (python -m primersite.render reads these three lines)
+# How the site renders this page (python -m primersite.render reads these declarations)
 RENDER_ARGS = [
     "--data",
     ".data/cifar10",
@@ -67,6 +67,8 @@ GPU_RENDER_ARGS = [
     "512",
 ]
 EXAMPLE_DATA = "cifar10"
+# one line for the table of examples (docs/examples/index.md)
+EXAMPLE_SUMMARY = "a baseline CNN that overfits, then a small ResNet with augmentation, a one-cycle schedule and label smoothing"
 
 import argparse
 

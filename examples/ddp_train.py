@@ -8,7 +8,7 @@
 # ```bash
 # python examples/ddp_train.py                                   # one process
 # torchrun --nproc_per_node=2 examples/ddp_train.py --batch-size 32   # two processes
-# python -m torchprimer.launch --nproc_per_node=2 examples/ddp_train.py --batch-size 32
+# python -m torchprimer.checked_torchrun --nproc_per_node=2 examples/ddp_train.py --batch-size 32
 # ```
 #
 # The last line is torchrun with its arguments checked first and a failed job
@@ -26,6 +26,10 @@
 # processes on the same samples and compare the weights (see the last cells).
 RENDER_ARGS = ["--compare-with-torchrun", "2"]
 EXAMPLE_DATA = None
+# one line for the table of examples (docs/examples/index.md)
+EXAMPLE_SUMMARY = (
+    "one script trained in one process and under torchrun with two, with identical steps"
+)
 
 # %%
 import itertools
@@ -104,10 +108,16 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from torchprimer import distributed as tpd
 from torchprimer.training import evaluate
+from torchprimer.training_state import (
+    checkpoint_dir,
+    latest_checkpoint,
+    load_training_state,
+    save_training_state,
+)
 
 if args.checkpoint_dir is not None:
     try:
-        tpd.checkpoint_dir(args.checkpoint_dir)
+        checkpoint_dir(args.checkpoint_dir)
     except OSError as err:
         exit_with_input_error(parser.prog, err)
 
@@ -147,9 +157,9 @@ def make_model(hidden: int) -> nn.Module:
 def resume(args, ctx: tpd.Context, model, optimizer, global_batch: int) -> int:
     """Load the newest step checkpoint, if any, into model and optimizer; return its step."""
     step = 0
-    latest = tpd.latest_checkpoint(args.checkpoint_dir) if args.checkpoint_dir else None
+    latest = latest_checkpoint(args.checkpoint_dir) if args.checkpoint_dir else None
     if latest is not None:
-        state = tpd.load_checkpoint(latest, map_location=ctx.device)
+        state = load_training_state(latest, map_location=ctx.device)
         if (state["global_batch"], state["seed"]) != (global_batch, args.seed):
             exit_with_input_error(
                 parser.prog,
@@ -179,34 +189,46 @@ def crash_if_asked(step: int, args, ctx: tpd.Context) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def save_state(args, ctx: tpd.Context, model, optimizer, step: int, global_batch: int) -> None:
+    """Rank 0 saves what a resumed run needs; the other ranks wait for it."""
+    state = {
+        "step": step,
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "global_batch": global_batch,
+        "seed": args.seed,
+        "world_size": ctx.world_size,
+    }
+    save_training_state(args.checkpoint_dir, step, state, ctx)
+
+
+def train_step(net, optimizer, loss_fn, inputs, targets) -> torch.Tensor:
+    """One optimizer step; returns ``[loss * n, correct, n]`` of its batch, for the log."""
+    optimizer.zero_grad(set_to_none=True)
+    outputs = net(inputs)
+    loss = loss_fn(outputs, targets)
+    loss.backward()  # DDP: gradients are averaged over all ranks here
+    optimizer.step()
+    n = targets.shape[0]
+    return torch.stack(
+        [
+            loss.detach().double() * n,
+            (outputs.argmax(1) == targets).sum().double(),
+            torch.tensor(n, dtype=torch.float64, device=targets.device),
+        ]
+    )
+
+
 def train(args, ctx: tpd.Context):
     torch.manual_seed(args.seed)
     model = make_model(args.hidden).to(ctx.device)
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
     loader = tpd.shard_loader(train_set, args.batch_size, ctx, seed=args.seed)
     per_epoch = len(loader)
-    total = (
-        args.epochs * per_epoch
-        if args.max_steps is None
-        else min(args.max_steps, args.epochs * per_epoch)
-    )
+    total = args.epochs * per_epoch
+    total = total if args.max_steps is None else min(args.max_steps, total)
     global_batch = args.batch_size * ctx.world_size
     step = resume(args, ctx, model, optimizer, global_batch)
-
-    def checkpoint(step):
-        tpd.save_checkpoint(
-            args.checkpoint_dir,
-            step,
-            {
-                "step": step,
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "global_batch": global_batch,
-                "seed": args.seed,
-                "world_size": ctx.world_size,
-            },
-            ctx,
-        )
 
     # DDP registers hooks that all-reduce gradients during backward(); on a GPU it also
     # needs the device this rank owns.
@@ -231,27 +253,11 @@ def train(args, ctx: tpd.Context):
         for inputs, targets in itertools.islice(loader, done, None):
             crash_if_asked(step, args, ctx)
             inputs, targets = inputs.to(ctx.device), targets.to(ctx.device)
-            optimizer.zero_grad(set_to_none=True)
-            outputs = net(inputs)
-            loss = loss_fn(outputs, targets)
-            loss.backward()  # DDP: gradients are averaged over all ranks here
-            optimizer.step()
+            sums += train_step(net, optimizer, loss_fn, inputs, targets)
             step += 1
-            n = targets.shape[0]
-            sums += torch.stack(
-                [
-                    loss.detach().double() * n,
-                    (outputs.argmax(1) == targets).sum().double(),
-                    torch.tensor(n, dtype=torch.float64, device=ctx.device),
-                ]
-            )
-            if (
-                args.checkpoint_dir
-                and args.checkpoint_every
-                and step % args.checkpoint_every == 0
-                and step < total
-            ):
-                checkpoint(step)
+            every = args.checkpoint_every
+            if args.checkpoint_dir and every and step % every == 0 and step < total:
+                save_state(args, ctx, model, optimizer, step, global_batch)
             if step == total:
                 break
         if ctx.distributed:
@@ -267,7 +273,7 @@ def train(args, ctx: tpd.Context):
         torch.distributed.barrier()
     seconds = time.perf_counter() - start
     if args.checkpoint_dir and step > first_step:
-        checkpoint(step)
+        save_state(args, ctx, model, optimizer, step, global_batch)
     return model, net, step - first_step, seconds
 
 
@@ -276,9 +282,23 @@ def train(args, ctx: tpd.Context):
 #
 # `tpd.setup()` reads torchrun's variables and joins the process group, or returns a
 # one-process context when there are none. `cleanup()` destroys the group in a
-# `finally`, so a failed run does not leave the other ranks waiting. The DDP wrapper goes
+# `finally`, after a failure as after success: torch.distributed's documentation asks
+# every process to call `destroy_process_group()` before it exits. The DDP wrapper goes
 # first: one that outlives its process group can abort the process as it exits
 # ("terminate called without an active exception") after all the work is done.
+#
+# And the *other* ranks, when this one fails? A rank blocked in a collective, waiting for
+# the failed one, is freed when the failed rank's connections close, when the group's
+# timeout (`--init-timeout`, passed to `init_process_group`) runs out, or when torchrun
+# stops the job, whichever comes first. With gloo, the backend on the CPU, the
+# connections close as soon as the failed rank destroys its group, so `cleanup()` frees
+# them, and so does the failed process's exit without it (`tests/test_distributed.py`
+# checks both, and that a rank which stays in the group holds the others until the
+# timeout). For nccl, on GPUs, nothing here was measured; the timeout bounds the wait
+# there too: after it, in `init_process_group`'s words, "collectives will be aborted
+# asynchronously and the process will crash". Under torchrun, a rank that fails ends the
+# attempt: torchrun stops the other ranks, then restarts them all if `--max-restarts`
+# allows (the restart `--fail-at-step` demonstrates).
 
 # %%
 import gc
@@ -375,7 +395,7 @@ if args.compare_with_torchrun and ctx.is_main:
         print(run.stdout, end="")
         if run.returncode:
             raise SystemExit(f"torchrun failed with status {run.returncode}:\n{run.stderr[-2000:]}")
-        theirs = tpd.load_checkpoint(tpd.latest_checkpoint(folder))["model"]
+        theirs = load_training_state(latest_checkpoint(folder))["model"]
     mine = model.state_dict()
     worst = max((mine[k] - theirs[k]).abs().max().item() for k in mine)
     print(

@@ -15,7 +15,7 @@
 # (their SHA-256, the architecture, and where and how they were trained).
 
 # %%
-# How the site renders this page (python -m primersite.render reads these three lines)
+# How the site renders this page (python -m primersite.render reads these declarations)
 RENDER_ARGS = ["--data", ".data/cifar10", "--batch-sizes", "1,64,256"]
 GPU_RENDER_ARGS = [
     "--data",
@@ -26,6 +26,8 @@ GPU_RENDER_ARGS = [
     "1",
 ]
 EXAMPLE_DATA = "cifar10"
+# one line for the table of examples (docs/examples/index.md)
+EXAMPLE_SUMMARY = "the trained network loaded through `torch.hub`, its weights checked, eval mode, throughput by batch size"
 
 from torchprimer.examples_cli import (
     ExampleParser,

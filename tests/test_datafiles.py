@@ -14,15 +14,15 @@ from torchprimer.datafiles import (
     data_file,
     load_airline_passengers,
     load_macbeth,
-    sha256_of,
 )
+from torchprimer.files import sha256_file
 
 SHIPPED = Path(str(resources.files("torchprimer"))) / "data_files"
 
 
 def test_every_pinned_file_is_shipped_with_its_digest():
     for name, digest in DATA_FILES.items():
-        assert sha256_of(SHIPPED / name) == digest
+        assert sha256_file(SHIPPED / name) == digest
 
 
 def test_airline_series_is_box_jenkins_series_g():

@@ -2,7 +2,7 @@
 
 The slow tests start real processes on this machine's CPU with the gloo backend, on
 loopback only: ``python -m torch.distributed.run`` (torchrun) with two processes,
-the example as one plain process, and ``python -m torchprimer.launch`` (the
+the example as one plain process, and ``python -m torchprimer.checked_torchrun`` (the
 checked launcher). Every subprocess has a timeout, so a hang fails instead of waiting.
 """
 
@@ -24,8 +24,8 @@ from torch import nn
 from torch.utils.data import DistributedSampler, TensorDataset
 
 from conftest import run_python, script_env
+from torchprimer import checked_torchrun, torchrun_env, training_state
 from torchprimer import distributed as tpd
-from torchprimer import launch
 from torchprimer.checkpoint import CheckpointError
 from torchprimer.examples_cli import ExampleParser, exit_with_input_error
 from torchprimer.files import sha256_file
@@ -66,7 +66,7 @@ def torchrun(
 
 
 def final_model(folder: Path) -> dict[str, torch.Tensor]:
-    state = tpd.load_checkpoint(tpd.latest_checkpoint(folder))
+    state = training_state.load_training_state(training_state.latest_checkpoint(folder))
     assert state["step"] == STEPS
     return state["model"]
 
@@ -85,7 +85,7 @@ LAUNCHED = {
 
 
 def test_no_launch_variables_means_one_process():
-    assert tpd.launch_from_env({"PATH": "/bin"}) is None
+    assert torchrun_env.read_torchrun_env({"PATH": "/bin"}) is None
     ctx = tpd.setup(environ={})
     assert (ctx.rank, ctx.world_size, ctx.backend, ctx.distributed, ctx.is_main) == (
         0,
@@ -98,9 +98,9 @@ def test_no_launch_variables_means_one_process():
 
 
 def test_launch_variables_are_read():
-    launch = tpd.launch_from_env({**LAUNCHED, "TORCHELASTIC_RESTART_COUNT": "1"})
-    assert (launch.rank, launch.world_size, launch.local_rank) == (1, 2, 1)
-    assert (launch.master_addr, launch.master_port, launch.restart_count) == ("127.0.0.1", 29500, 1)
+    found = torchrun_env.read_torchrun_env({**LAUNCHED, "TORCHELASTIC_RESTART_COUNT": "1"})
+    assert (found.rank, found.world_size, found.local_rank) == (1, 2, 1)
+    assert (found.master_addr, found.master_port, found.restart_count) == ("127.0.0.1", 29500, 1)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ def test_launch_variables_are_read():
 )
 def test_bad_launch_variables_name_the_variable(change, message):
     with pytest.raises(ValueError) as err:
-        tpd.launch_from_env({**LAUNCHED, **change})
+        torchrun_env.read_torchrun_env({**LAUNCHED, **change})
     assert message in str(err.value)
 
 
@@ -124,7 +124,7 @@ def test_partial_launch_is_an_error_naming_what_is_missing():
         match=r"\$RANK, \$WORLD_SIZE are set but \$LOCAL_RANK, \$MASTER_ADDR, "
         r"\$MASTER_PORT are not",
     ):
-        tpd.launch_from_env({"RANK": "0", "WORLD_SIZE": "1"})
+        torchrun_env.read_torchrun_env({"RANK": "0", "WORLD_SIZE": "1"})
 
 
 def test_a_world_of_one_is_a_real_gloo_group_and_cleanup_destroys_it():
@@ -135,7 +135,7 @@ def test_a_world_of_one_is_a_real_gloo_group_and_cleanup_destroys_it():
         "MASTER_ADDR": "127.0.0.1",
         "MASTER_PORT": str(free_port()),
     }
-    before = {name: os.environ.get(name) for name in tpd.LAUNCH_VARS}
+    before = {name: os.environ.get(name) for name in torchrun_env.LAUNCH_VARS}
     ctx = tpd.setup(device="cpu", environ=env, timeout=30)
     try:
         assert (ctx.backend, ctx.distributed, dist.get_world_size(), dist.get_backend()) == (
@@ -145,7 +145,7 @@ def test_a_world_of_one_is_a_real_gloo_group_and_cleanup_destroys_it():
             "gloo",
         )
         assert {
-            name: os.environ.get(name) for name in tpd.LAUNCH_VARS
+            name: os.environ.get(name) for name in torchrun_env.LAUNCH_VARS
         } == before  # environ put back
         torch.manual_seed(0)
         model = nn.parallel.DistributedDataParallel(nn.Linear(3, 2))
@@ -174,6 +174,69 @@ def test_unreachable_store_is_rendezvous_failed_within_the_timeout():
     assert "\n" not in str(err.value)
     assert elapsed < 60  # TCPStore retries once after a back-off; no hang
     assert not dist.is_initialized()
+
+
+# A rank blocked in a collective while its peer leaves (two processes, gloo). What frees it
+# is the peer's connections closing or the group's timeout, not anything the blocked rank
+# does: the example's text about cleanup() rests on these.
+PEER_SCRIPT = """
+import os, sys, time
+import torch, torch.distributed as dist
+from torchprimer import distributed as tpd
+ctx = tpd.setup(device="cpu", timeout=float(sys.argv[2]))
+if ctx.rank == 1:
+    time.sleep(0.5)  # let rank 0 enter the all_reduce
+    if sys.argv[1] == "cleanup":
+        tpd.cleanup()  # and live on, for longer than rank 0 may wait
+    elif sys.argv[1] == "exit":
+        os._exit(1)  # no cleanup at all
+    time.sleep(30)
+else:
+    start = time.perf_counter()
+    try:
+        dist.all_reduce(torch.ones(1))
+        print("returned")
+    except Exception as err:
+        print(f"released after {time.perf_counter() - start:.1f} s: {err}".splitlines()[0])
+    os._exit(0)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "how, released_by",
+    [
+        ("cleanup", "Connection closed by peer"),
+        ("exit", "Connection closed by peer"),
+        ("stays", "Timed out"),
+    ],
+)
+def test_a_rank_blocked_in_a_collective_is_freed_by_its_peer_leaving_or_the_timeout(
+    how, released_by, tmp_path
+):
+    script = tmp_path / "peer.py"
+    script.write_text(PEER_SCRIPT)
+    env = {**LAUNCHED, "MASTER_PORT": str(free_port())}
+    command = [sys.executable, str(script), how, "8"]
+    ranks = [
+        subprocess.Popen(
+            command,
+            env=script_env(**{**env, "RANK": str(r), "LOCAL_RANK": str(r)}),
+            stdout=subprocess.PIPE if r == 0 else subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for r in (0, 1)
+    ]
+    try:
+        out, _ = ranks[0].communicate(timeout=120)
+    finally:
+        for rank in ranks:
+            rank.kill()
+            rank.wait()
+    assert out.startswith("released after") and released_by in out, out
+    seconds = float(out.split()[2])
+    assert (seconds >= 7) if how == "stays" else (seconds < 5), out
 
 
 # ---------------------------------------------------------------------------------------
@@ -218,7 +281,7 @@ def test_shard_loader_refuses_a_batch_no_rank_can_fill():
 def test_checkpoint_round_trip_keeps_the_newest_two(tmp_path):
     ctx = tpd.Context()
     for step in (10, 20, 30):
-        path = tpd.save_checkpoint(
+        path = training_state.save_training_state(
             tmp_path, step, {"step": step, "w": torch.full((2,), float(step))}, ctx
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == [
@@ -227,8 +290,8 @@ def test_checkpoint_round_trip_keeps_the_newest_two(tmp_path):
         "step-000030.json",
         "step-000030.pt",
     ]
-    assert tpd.latest_checkpoint(tmp_path) == path
-    state = tpd.load_checkpoint(path)
+    assert training_state.latest_checkpoint(tmp_path) == path
+    state = training_state.load_training_state(path)
     assert state["step"] == 30 and state["w"].tolist() == [30.0, 30.0]
     # torchprimer.checkpoint's format
     sidecar = json.loads((tmp_path / "step-000030.json").read_text())
@@ -241,7 +304,7 @@ def test_checkpoint_round_trip_keeps_the_newest_two(tmp_path):
 def test_checkpoint_files_follow_the_umask(tmp_path):
     old = os.umask(0o022)
     try:
-        path = tpd.save_checkpoint(tmp_path, 1, {"w": torch.zeros(1)}, tpd.Context())
+        path = training_state.save_training_state(tmp_path, 1, {"w": torch.zeros(1)}, tpd.Context())
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
@@ -249,27 +312,29 @@ def test_checkpoint_files_follow_the_umask(tmp_path):
 
 def test_only_rank_zero_writes(tmp_path):
     assert (
-        tpd.save_checkpoint(tmp_path, 5, {"w": torch.zeros(1)}, tpd.Context(rank=1, world_size=2))
+        training_state.save_training_state(
+            tmp_path, 5, {"w": torch.zeros(1)}, tpd.Context(rank=1, world_size=2)
+        )
         is None
     )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_checkpoint_without_its_sidecar_is_ignored(tmp_path):
-    done = tpd.save_checkpoint(tmp_path, 10, {"w": torch.zeros(1)}, tpd.Context())
+    done = training_state.save_training_state(tmp_path, 10, {"w": torch.zeros(1)}, tpd.Context())
     torch.save({"w": torch.ones(1)}, tmp_path / "step-000020.pt")  # interrupted before its sidecar
-    assert tpd.latest_checkpoint(tmp_path) == done
+    assert training_state.latest_checkpoint(tmp_path) == done
     with pytest.raises(FileNotFoundError, match="step-000020.json: sidecar not found"):
-        tpd.load_checkpoint(tmp_path / "step-000020.pt")
+        training_state.load_training_state(tmp_path / "step-000020.pt")
 
 
 def test_a_corrupt_checkpoint_is_refused_by_name(tmp_path):
-    path = tpd.save_checkpoint(tmp_path, 3, {"w": torch.zeros(100)}, tpd.Context())
+    path = training_state.save_training_state(tmp_path, 3, {"w": torch.zeros(100)}, tpd.Context())
     data = bytearray(path.read_bytes())
     data[-20] ^= 0xFF
     path.write_bytes(bytes(data))
     with pytest.raises(CheckpointError, match=f"{path}: SHA-256 mismatch"):
-        tpd.load_checkpoint(path)
+        training_state.load_training_state(path)
 
 
 class Payload:
@@ -292,20 +357,20 @@ def test_a_checksummed_pickle_still_cannot_run_code(tmp_path, capsys):
     with pytest.raises(
         CheckpointError, match="not a loadable checkpoint .Weights only load failed"
     ):
-        tpd.load_checkpoint(path)
+        training_state.load_training_state(path)
     assert "this ran" not in capsys.readouterr().out
 
 
 def test_missing_checkpoint_directory_is_named_and_not_created(tmp_path):
     missing = tmp_path / "runs" / "ddp"
     with pytest.raises(FileNotFoundError, match=f"checkpoint directory {missing} does not exist"):
-        tpd.save_checkpoint(missing, 1, {}, tpd.Context())
+        training_state.save_training_state(missing, 1, {}, tpd.Context())
     with pytest.raises(FileNotFoundError, match="mkdir -p"):
-        tpd.latest_checkpoint(missing)
+        training_state.latest_checkpoint(missing)
     assert not missing.exists()
     (tmp_path / "file").write_text("")
     with pytest.raises(NotADirectoryError, match="is a file, not a directory"):
-        tpd.checkpoint_dir(tmp_path / "file")
+        training_state.checkpoint_dir(tmp_path / "file")
 
 
 # ---------------------------------------------------------------------------------------
@@ -314,13 +379,13 @@ def test_missing_checkpoint_directory_is_named_and_not_created(tmp_path):
 
 @pytest.mark.parametrize("value", ["2", "16", "auto", "cpu", "gpu"])
 def test_good_nproc_per_node(value):
-    assert launch.check_nproc_per_node(value) == value
+    assert checked_torchrun.check_nproc_per_node(value) == value
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "two", "", "1.5"])
 def test_bad_nproc_per_node(value):
     with pytest.raises(ValueError, match=f"got {value!r}"):
-        launch.check_nproc_per_node(value)
+        checked_torchrun.check_nproc_per_node(value)
 
 
 @pytest.mark.parametrize(
@@ -329,10 +394,10 @@ def test_bad_nproc_per_node(value):
 )
 def test_nnodes(value, good):
     if good:
-        assert launch.check_nnodes(value) == value
+        assert checked_torchrun.check_nnodes(value) == value
     else:
         with pytest.raises(ValueError, match="--nnodes must be N or MIN:MAX"):
-            launch.check_nnodes(value)
+            checked_torchrun.check_nnodes(value)
 
 
 def test_input_error_is_one_line_as_a_script(capsys):
@@ -471,9 +536,9 @@ def test_a_killed_rank_restarts_from_the_last_checkpoint_and_loses_nothing(
 
 
 def launcher(*args: str, timeout: float = 120) -> tuple[subprocess.CompletedProcess, float]:
-    """``python -m torchprimer.launch ARGS`` (the ranks it starts are new interpreters)."""
+    """``python -m torchprimer.checked_torchrun ARGS`` (the ranks it starts are new interpreters)."""
     start = time.perf_counter()
-    result = run_python("torchprimer.launch", args, ROOT, timeout, module=True)
+    result = run_python("torchprimer.checked_torchrun", args, ROOT, timeout, module=True)
     return result, time.perf_counter() - start
 
 
@@ -564,12 +629,18 @@ def test_launcher_asks_for_a_fresh_store_per_restart(monkeypatch):
     monkeypatch.delenv("TORCH_DISABLE_SHARE_RDZV_TCP_STORE", raising=False)
     monkeypatch.setattr("torch.distributed.run.run", fake_run)
     assert (
-        launch.launch(["--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE)]) == 0
+        checked_torchrun.run_torchrun(
+            ["--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE)]
+        )
+        == 0
     )
     assert seen == {"store": "1", "restarts": 1}
     monkeypatch.setenv("TORCH_DISABLE_SHARE_RDZV_TCP_STORE", "0")  # the user's choice stands
     assert (
-        launch.launch(["--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE)]) == 0
+        checked_torchrun.run_torchrun(
+            ["--standalone", "--nproc_per_node=2", "--max-restarts=1", str(EXAMPLE)]
+        )
+        == 0
     )
     assert seen["store"] == "0"
 
@@ -582,7 +653,7 @@ def test_launcher_reports_a_killed_rank_in_one_line(monkeypatch, capsys):
         raise ChildFailedError(name=args.training_script, failures={1: failure})
 
     monkeypatch.setattr("torch.distributed.run.run", fake_run)
-    assert launch.launch(["--standalone", "--nproc_per_node=2", str(EXAMPLE)]) == 1
+    assert checked_torchrun.run_torchrun(["--standalone", "--nproc_per_node=2", str(EXAMPLE)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert f"{EXAMPLE} failed: rank 1 was killed by SIGKILL; its own output is above" in err
@@ -599,7 +670,7 @@ def test_launcher_passes_on_the_scripts_own_input_error(monkeypatch, capsys, tmp
         raise ChildFailedError(name=args.training_script, failures={0: failure})
 
     monkeypatch.setattr("torch.distributed.run.run", fake_run)
-    assert launch.launch(["--standalone", "--nproc_per_node=2", str(EXAMPLE)]) == 2
+    assert checked_torchrun.run_torchrun(["--standalone", "--nproc_per_node=2", str(EXAMPLE)]) == 2
     assert capsys.readouterr().err == "ddp_train.py: error: bad input\n"
 
 
@@ -619,5 +690,5 @@ def test_launcher_names_the_rank_that_failed_not_the_one_stopped_after_it(
         raise ChildFailedError(name=args.training_script, failures={1: killed, 0: failed})
 
     monkeypatch.setattr("torch.distributed.run.run", fake_run)
-    assert launch.launch(["--standalone", "--nproc_per_node=2", str(EXAMPLE)]) == 2
+    assert checked_torchrun.run_torchrun(["--standalone", "--nproc_per_node=2", str(EXAMPLE)]) == 2
     assert capsys.readouterr().err == "ddp_train.py: error: bad input\n"

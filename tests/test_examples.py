@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from primersite.examples import discover
+from primersite.render.examples import discover
 
 from conftest import new_python, run_python
 from torchprimer.cifar import make_fixture

@@ -141,7 +141,7 @@ def test_fresh_process_loads_offline_without_the_package_on_the_path(hub_copy, t
 
 
 def test_digits_weights_can_be_remade():
-    from torchprimer.digits import train_digits_cnn
+    from torchprimer.digits_weights import train_digits_cnn
 
     model, accuracy = train_digits_cnn(epochs=3, seed=0)
     assert not model.training and accuracy > 0.8
@@ -174,7 +174,7 @@ def test_cifar10_sidecar_accuracy_is_what_the_weights_score():
 
 
 def test_publishing_copies_only_checked_checkpoints(tmp_path):
-    from primersite.weights import publish_run
+    from primersite.render.weights import publish_run
 
     from torchprimer.checkpoint import save_checkpoint
     from torchprimer.models import BaselineCNN

@@ -7,6 +7,7 @@ import torch
 
 from torchprimer.sequences import (
     CharVocab,
+    count_known_words,
     mean_absolute_error,
     random_chunks,
     seasonal_naive,
@@ -100,3 +101,11 @@ def test_random_chunks_targets_are_shifted_inputs():
 def test_random_chunks_refuses_short_text():
     with pytest.raises(ValueError, match="too few"):
         random_chunks(torch.arange(10), seq_len=10, batch_size=1)
+
+
+def test_known_words_ignore_case_and_punctuation():
+    reference = "Is this a dagger which I see before me, the handle toward my hand?"
+    assert count_known_words("THE dagger; the hand!", reference) == (4, 4)
+    assert count_known_words("a dreware, Covelation o'er me", reference) == (2, 5)
+    assert count_known_words("", reference) == (0, 0)
+    assert count_known_words("Macbeth's hand", "Macbeth's hand") == (2, 2)

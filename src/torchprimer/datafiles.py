@@ -6,8 +6,9 @@ The examples need real data but may download nothing, so two small public files 
 * ``airline_passengers.csv``: Box and Jenkins' monthly airline passengers, 1949-1960.
 * ``macbeth.txt``: the text of Shakespeare's *Macbeth* (Project Gutenberg's edition).
 
-Each loader checks the file's SHA-256 first, so an edited or truncated file fails loudly
-instead of quietly changing every number the examples print.
+Each loader checks the file's SHA-256 first (:func:`torchprimer.files.sha256_file`), so an
+edited or truncated file fails loudly instead of quietly changing every number the
+examples print.
 
 >>> from torchprimer.datafiles import load_airline_passengers, load_macbeth
 >>> months, passengers = load_airline_passengers()
@@ -20,24 +21,20 @@ instead of quietly changing every number the examples print.
 from __future__ import annotations
 
 import csv
-import hashlib
 from importlib import resources
 from pathlib import Path
 
 import torch
 
-__all__ = ["DATA_FILES", "data_file", "load_airline_passengers", "load_macbeth", "sha256_of"]
+from torchprimer.files import sha256_file
+
+__all__ = ["DATA_FILES", "data_file", "load_airline_passengers", "load_macbeth"]
 
 # The one place the expected contents are pinned: change a file, change its digest here.
 DATA_FILES: dict[str, str] = {
     "airline_passengers.csv": "396d2e5658780d8588cb49572660433ecaf8a6efa18e356648bf813191af0dcf",
     "macbeth.txt": "54e1d8055ffa2aec7e831ec43044dd646cacdfce5bf333fa81e6af9c0363c3b7",
 }
-
-
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def data_file(name: str, *, root: Path | None = None) -> Path:
@@ -55,7 +52,7 @@ def data_file(name: str, *, root: Path | None = None) -> Path:
     path = folder / name
     if not path.is_file():
         raise FileNotFoundError(f"data file not found: {path}")
-    digest = sha256_of(path)
+    digest = sha256_file(path)
     if digest != DATA_FILES[name]:
         raise ValueError(
             f"{path} has SHA-256 {digest}, expected {DATA_FILES[name]}: the file was changed"

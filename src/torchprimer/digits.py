@@ -1,99 +1,84 @@
-"""A DigitsCNN trained on scikit-learn's bundled 8x8 digits: the third model ``hubconf.py`` serves.
+"""scikit-learn's bundled 8x8 digits as tensors: a random split, and the forms they came from.
 
-scikit-learn ships the digits (1,797 images, no download), so these weights can be
-re-made anywhere in seconds: ``python -m torchprimer.digits --publish src/torchprimer/weights``.
+scikit-learn ships the digits (1,797 images, no download). Its description says they are
+the test set of the UCI "Optical Recognition of Handwritten Digits" data, written by 13
+people; it does not say who wrote which digit. The file's order does say how the digits
+were collected: their labels follow the layout of one preprinted form, pass after pass,
+and :func:`digit_forms` numbers those passes, the nearest thing to writers the data offer.
 
 >>> (x_train, y_train), (x_test, y_test) = digits_split(seed=0)
 >>> tuple(x_train.shape), tuple(x_test.shape), x_train.dtype, float(x_train.max())
 ((1347, 1, 8, 8), (450, 1, 8, 8), torch.float32, 1.0)
+>>> forms = digit_forms(load_digits_tensors()[1])
+>>> forms[:3].tolist(), int(forms.max()) + 1, torch.bincount(forms)[:4].tolist()
+([0, 0, 0], 14, [130, 126, 130, 130])
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-from pathlib import Path
-
 import torch
-from torch import nn
+
+__all__ = ["digit_forms", "digits_split", "load_digits_tensors"]
+
+#: A form's first row: the ten digits in order (three times, on the forms of this data).
+FORM_START = tuple(range(10))
+#: The first row with one of its digits missing from the data.
+_SHORT_STARTS = {FORM_START[:k] + FORM_START[k + 1 :] for k in range(10)}
+#: Labels between two form starts, at least: a form holds well over a hundred digits.
+MIN_FORM_LENGTH = 40
+
+
+def load_digits_tensors() -> tuple[torch.Tensor, torch.Tensor]:
+    """``load_digits()`` as images ``(1797, 1, 8, 8)`` scaled to 0..1 and ``int64`` labels, in file order."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0
+    return images, torch.tensor(digits.target, dtype=torch.int64)
 
 
 def digits_split(
     seed: int = 0,
 ) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
-    """``load_digits()`` as tensors ``(N, 1, 8, 8)`` scaled to 0..1, split 75/25 stratified by class."""
+    """``load_digits()`` as tensors ``(N, 1, 8, 8)`` scaled to 0..1, split 75/25 stratified by class.
+
+    The split is random, so the same writers' digits land on both sides: its test score
+    measures handwriting the model has seen other samples of.
+    """
     import numpy as np
-    from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    digits = load_digits()
-    images = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0
-    labels = torch.tensor(digits.target, dtype=torch.int64)
+    images, labels = load_digits_tensors()
     train_idx, test_idx = train_test_split(
-        np.arange(len(labels)), test_size=0.25, stratify=digits.target, random_state=seed
+        np.arange(len(labels)), test_size=0.25, stratify=labels.numpy(), random_state=seed
     )
     return (images[train_idx], labels[train_idx]), (images[test_idx], labels[test_idx])
 
 
-def train_digits_cnn(epochs: int = 20, seed: int = 0) -> tuple[nn.Module, float]:
-    """Train a DigitsCNN with Adam (batch 64); return it in eval mode and its test accuracy."""
-    from torch.utils.data import DataLoader, TensorDataset
+def digit_forms(labels: torch.Tensor) -> torch.Tensor:
+    """The form each digit was written on, numbered 0, 1, ... in file order.
 
-    from torchprimer.models import DigitsCNN
-    from torchprimer.training import evaluate, train_one_epoch
+    A form starts where the labels run 0, 1, ..., 9 (the form's first row, or that row
+    with one digit missing) at least :data:`MIN_FORM_LENGTH` labels after the previous
+    start. Some digits of a form are missing from the data, so forms differ a little in length.
 
-    (x_train, y_train), (x_test, y_test) = digits_split(seed)
-    torch.manual_seed(seed)
-    model = DigitsCNN()
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-    loss_fn = nn.CrossEntropyLoss()
-    loader = DataLoader(
-        TensorDataset(x_train, y_train),
-        batch_size=64,
-        shuffle=True,
-        generator=torch.Generator().manual_seed(seed),
-    )
-    for _ in range(epochs):
-        train_one_epoch(model, loader, loss_fn, optimizer)
-    result = evaluate(model, DataLoader(TensorDataset(x_test, y_test), batch_size=500), loss_fn)
-    return model.eval(), float(result.accuracy)
-
-
-def main(argv: list[str] | None = None) -> int:
-    from torchprimer.checkpoint import save_checkpoint
-
-    parser = argparse.ArgumentParser(
-        prog="python -m torchprimer.digits",
-        description="Train the DigitsCNN that hubconf.py's digits_cnn serves.",
-    )
-    parser.add_argument("--publish", required=True, help="folder to write digits_cnn.pt/.json to")
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    model, accuracy = train_digits_cnn(args.epochs, args.seed)
-    import platform
-
-    from torchprimer.machine import cpu_model
-
-    info = save_checkpoint(
-        model,
-        Path(args.publish) / "digits_cnn.pt",
-        arch="DigitsCNN",
-        kwargs={},
-        overwrite=True,
-        metadata={
-            "data": f"scikit-learn load_digits, 75/25 stratified split, seed {args.seed}",
-            "epochs": args.epochs,
-            "test_accuracy": round(accuracy, 4),
-            "device": f"CPU: {cpu_model()}",
-            "torch": torch.__version__,
-            "python": platform.python_version(),
-            "trained_by": "python -m torchprimer.digits",
-        },
-    )
-    print(f"digits_cnn: test accuracy {accuracy:.2%}, sha256 {info['sha256'][:16]}...")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    >>> labels = torch.tensor([*range(10), *range(10), *[5] * 20, *range(1, 10), 2])
+    >>> torch.bincount(digit_forms(labels)).tolist()  # the second 0..9 is too close to start one
+    [40, 10]
+    """
+    if labels.dim() != 1:
+        raise ValueError(f"labels must be 1-D, got shape {tuple(labels.shape)}")
+    values = labels.tolist()
+    starts: list[int] = []
+    for i in range(len(values)):
+        row = tuple(values[i : i + len(FORM_START)])
+        if (row == FORM_START or row[:-1] in _SHORT_STARTS) and (
+            not starts or i - starts[-1] >= MIN_FORM_LENGTH
+        ):
+            starts.append(i)
+    if not starts or starts[0] != 0:
+        raise ValueError("the labels do not start with a form's first row (0 to 9)")
+    forms = torch.zeros(len(values), dtype=torch.int64)
+    for start in starts[1:]:
+        forms[start:] += 1
+    return forms

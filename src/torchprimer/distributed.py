@@ -1,20 +1,20 @@
-"""Data-parallel training: the process group from torchrun's environment, sharded data,
-rank-0 logging and rank-0 step checkpoints (``python -m torchprimer.launch`` is the
-checked front door to ``torchrun`` itself).
+"""Data-parallel training: the process group from torchrun's environment, sharded data and
+rank-0 logging. :mod:`torchprimer.training_state` saves and resumes a run's state at a
+step, and ``python -m torchprimer.checked_torchrun`` is the checked front door to
+``torchrun`` itself.
 
 A script that uses these runs unchanged in two ways:
 
 * ``torchrun --nproc_per_node=N script.py``: torchrun starts N processes and gives each
   ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR`` and ``MASTER_PORT``;
-  :func:`setup` reads them and joins the process group (gloo on the CPU, nccl on GPUs).
+  :func:`setup` reads them (:func:`torchprimer.torchrun_env.read_torchrun_env`) and joins
+  the process group (gloo on the CPU, nccl on GPUs).
 * ``python script.py``: none of those variables is set, so :func:`setup` returns a
   one-process :class:`Context` and creates no process group at all.
 
 Outside torchrun everything is rank 0 of a world of one:
 
->>> from torchprimer.distributed import launch_from_env, setup
->>> launch_from_env({}) is None
-True
+>>> from torchprimer.distributed import setup
 >>> ctx = setup(environ={})
 >>> ctx.rank, ctx.world_size, ctx.is_main, ctx.distributed, ctx.backend
 (0, 1, True, False, None)
@@ -26,7 +26,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -34,22 +33,14 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
-from torchprimer import checkpoint
-from torchprimer.torchrun_env import LAUNCH_VARS, Launch, launch_from_env
+from torchprimer.torchrun_env import LAUNCH_VARS, read_torchrun_env
 
 __all__ = [
-    "LAUNCH_VARS",
     "Context",
-    "Launch",
     "RendezvousFailed",
-    "checkpoint_dir",
     "cleanup",
-    "latest_checkpoint",
-    "launch_from_env",
-    "load_checkpoint",
     "max_param_difference",
     "print0",
-    "save_checkpoint",
     "setup",
     "shard_loader",
     "unwrap",
@@ -120,7 +111,7 @@ def setup(
         RendezvousFailed: the store at ``MASTER_ADDR:MASTER_PORT`` could not be reached
             or not every rank arrived within ``timeout``.
     """
-    launch = launch_from_env(environ)
+    launch = read_torchrun_env(environ)
     if launch is None:
         return Context(device=_pick_device(device, 0))
     dev = _pick_device(device, launch.local_rank)
@@ -250,58 +241,3 @@ def max_param_difference(model: nn.Module, ctx: Context) -> float:
         worst = (mine - reference).abs().max().reshape(1)
         dist.all_reduce(worst, op=dist.ReduceOp.MAX)
     return float(worst.item())
-
-
-# ---------------------------------------------------------------------------------------
-# Step checkpoints: torchprimer.checkpoint's format; rank 0 writes, every rank waits and reads.
-
-
-def save_checkpoint(
-    directory: str | os.PathLike[str],
-    step: int,
-    state: Mapping[str, Any],
-    ctx: Context,
-    *,
-    keep: int = 2,
-) -> Path | None:
-    """Rank 0 writes ``state`` to ``directory/step-<step>.pt`` with its sidecar; every rank waits for it.
-
-    The format is :mod:`torchprimer.checkpoint`'s: the ``.pt`` file and then its ``.json``
-    sidecar (SHA-256, size), each written atomically, so a checkpoint without a sidecar was
-    interrupted and :func:`latest_checkpoint` ignores it. Older checkpoints beyond the
-    newest ``keep`` are removed. Returns the path on rank 0, ``None`` on the others.
-
-    >>> import tempfile, torch
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     path = save_checkpoint(folder, 7, {"w": torch.ones(2)}, Context())
-    ...     print(path.name, latest_checkpoint(folder) == path, load_checkpoint(path)["w"])
-    step-000007.pt True tensor([1., 1.])
-    """
-    if keep < 1:
-        raise ValueError(f"keep must be >= 1, got {keep}")
-    path = checkpoint.step_path(checkpoint.checkpoint_dir(directory), step)
-    if ctx.is_main:
-        checkpoint.save_state(
-            state, path, overwrite=True, metadata={"step": step, "world_size": ctx.world_size}
-        )
-        for old in checkpoint.step_checkpoints(directory)[:-keep]:
-            # sidecar first: never a sidecar without its file
-            checkpoint.sidecar_path(old).unlink(missing_ok=True)
-            old.unlink(missing_ok=True)
-    if ctx.distributed:
-        dist.barrier()  # nobody reads or crashes past a checkpoint rank 0 is still writing
-    return path if ctx.is_main else None
-
-
-def load_checkpoint(path: str | os.PathLike[str], *, map_location: Any = "cpu") -> dict[str, Any]:
-    """A step checkpoint's state, after its bytes match the SHA-256 its sidecar records.
-
-    ``torch.load(..., weights_only=True)`` unpickles tensors, numbers, strings and
-    containers only, so a tampered file cannot run code; the checksum catches a truncated
-    or corrupted one with an error that names it (:class:`torchprimer.checkpoint.CheckpointError`).
-    """
-    return checkpoint.load_state(path, map_location=map_location)[0]
-
-
-latest_checkpoint = checkpoint.latest_checkpoint
-checkpoint_dir = checkpoint.checkpoint_dir

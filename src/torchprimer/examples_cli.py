@@ -164,7 +164,8 @@ def exit_with_input_error(
     As a plain script the line goes to stderr. Under torchrun every rank runs the same
     checks and would print the same line N times, so instead each writes it to the
     error file torchrun gives it (``$TORCHELASTIC_ERROR_FILE``): torchrun's failure
-    report shows the first rank's message once, and :func:`launch` prints just that line.
+    report shows the first rank's message once, and
+    :func:`torchprimer.checked_torchrun.run_torchrun` prints just that line.
 
     >>> exit_with_input_error("demo.py", "--epochs must be >= 1", environ={})
     Traceback (most recent call last):

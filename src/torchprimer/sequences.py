@@ -2,8 +2,9 @@
 
 Two examples feed sequences to an RNN. The forecaster slides a window along a series
 (12 months in, the next month out) and compares itself with the seasonal-naive forecast;
-the text generator turns characters into integer ids and cuts the text into chunks whose
-target is the same chunk shifted by one character.
+the text generator turns characters into integer ids, cuts the text into chunks whose
+target is the same chunk shifted by one character, and counts how many words of what it
+generates are words of the text it learned from.
 
 >>> import torch
 >>> from torchprimer.sequences import CharVocab, seasonal_naive, sliding_windows
@@ -15,13 +16,27 @@ target is the same chunk shifted by one character.
 >>> vocab = CharVocab("hello")
 >>> vocab.chars, vocab.encode("hole").tolist(), vocab.decode(vocab.encode("hole"))
 ('ehlo', [1, 3, 2, 0], 'hole')
+>>> count_known_words("Fair is foul, and fowl is fiar.", reference="Fair is foul, and foul is fair")
+(5, 7)
 """
 
 from __future__ import annotations
 
+import re
+
 import torch
 
-__all__ = ["CharVocab", "mean_absolute_error", "random_chunks", "seasonal_naive", "sliding_windows"]
+__all__ = [
+    "CharVocab",
+    "count_known_words",
+    "mean_absolute_error",
+    "random_chunks",
+    "seasonal_naive",
+    "sliding_windows",
+]
+
+# a word: letters, with apostrophes inside ("o'er", "Macbeth's") but not around it
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 
 
 def sliding_windows(
@@ -118,3 +133,15 @@ def random_chunks(
     offsets = torch.arange(seq_len + 1)
     chunks = ids[starts[:, None] + offsets]
     return chunks[:, :-1], chunks[:, 1:]
+
+
+def count_known_words(text: str, reference: str) -> tuple[int, int]:
+    """``(known, total)``: how many of the words of ``text`` occur in ``reference``, ignoring case.
+
+    A word is a run of letters, with apostrophes inside it. For a character-level model,
+    the share of its generated words that are words of its training text measures how
+    much of its spelling it has learned (it says nothing about sense).
+    """
+    known_words = {w.lower() for w in _WORD.findall(reference)}
+    words = [w.lower() for w in _WORD.findall(text)]
+    return sum(w in known_words for w in words), len(words)

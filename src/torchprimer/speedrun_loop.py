@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torchprimer.speedrun_net import FrozenScaleBatchNorm
 
 if TYPE_CHECKING:
-    from torchprimer.speedrun import Precision, SpeedrunConfig
+    from torchprimer.speedrun_config import Precision, SpeedrunConfig
     from torchprimer.speedrun_net import SpeedrunNet
 
 

@@ -1,9 +1,9 @@
 """What torchrun tells each process it starts: its rank, the world size and where to meet.
 
 torchrun (and a manual ``env://`` launch) sets five variables in every worker;
-:func:`launch_from_env` reads them, checks them, and returns ``None`` outside torchrun.
+:func:`read_torchrun_env` reads them, checks them, and returns ``None`` outside torchrun.
 
->>> launch_from_env({}) is None
+>>> read_torchrun_env({}) is None
 True
 """
 
@@ -13,14 +13,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["LAUNCH_VARS", "Launch", "launch_from_env"]
+__all__ = ["LAUNCH_VARS", "TorchrunEnv", "read_torchrun_env"]
 
 #: What torchrun sets in every worker's environment (and a manual env:// launch must set).
 LAUNCH_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
 
 
 @dataclass(frozen=True)
-class Launch:
+class TorchrunEnv:
     """Where torchrun (or a manual launch) placed this process.
 
     Attributes:
@@ -51,16 +51,16 @@ def _int_var(environ: Mapping[str, str], name: str, minimum: int) -> int:
     return value
 
 
-def launch_from_env(environ: Mapping[str, str] | None = None) -> Launch | None:
+def read_torchrun_env(environ: Mapping[str, str] | None = None) -> TorchrunEnv | None:
     """Reads torchrun's variables; ``None`` when this process was not launched by it.
 
     A partial or inconsistent set is an error, not a silent single-process run: half a
     launch is a broken launch script.
 
-    >>> launch_from_env({"RANK": "1", "WORLD_SIZE": "2", "LOCAL_RANK": "1",
+    >>> read_torchrun_env({"RANK": "1", "WORLD_SIZE": "2", "LOCAL_RANK": "1",
     ...                  "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"})
-    Launch(rank=1, world_size=2, local_rank=1, master_addr='127.0.0.1', master_port=29500, restart_count=0)
-    >>> launch_from_env({"RANK": "0"})
+    TorchrunEnv(rank=1, world_size=2, local_rank=1, master_addr='127.0.0.1', master_port=29500, restart_count=0)
+    >>> read_torchrun_env({"RANK": "0"})
     Traceback (most recent call last):
     ...
     ValueError: $RANK is set but $WORLD_SIZE, $LOCAL_RANK, $MASTER_ADDR, $MASTER_PORT are not; launch with torchrun or set all five
@@ -84,7 +84,7 @@ def launch_from_env(environ: Mapping[str, str] | None = None) -> Launch | None:
     if port > 65535:
         raise ValueError(f"$MASTER_PORT must be a TCP port (1..65535), got {port}")
     restarts = environ.get("TORCHELASTIC_RESTART_COUNT", "0")
-    return Launch(
+    return TorchrunEnv(
         rank=rank,
         world_size=world_size,
         local_rank=_int_var(environ, "LOCAL_RANK", 0),

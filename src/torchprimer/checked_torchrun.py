@@ -1,4 +1,4 @@
-"""``python -m torchprimer.launch``: torchrun with its arguments checked and its failures in one line.
+"""``python -m torchprimer.checked_torchrun``: torchrun with its arguments checked and its failures in one line.
 
 It takes exactly torchrun's arguments. Before starting anything it checks the ones
 torchrun reports badly (``--nproc_per_node=0`` is a bare ``AssertionError`` there, an
@@ -16,7 +16,7 @@ import sys
 
 if __name__ == "__main__":
     # The launcher's own failed connection attempts are logged by torch's C++ side, with
-    # stack frames, before the Python error launch() reports in one line. c10 reads its
+    # stack frames, before the Python error run_torchrun() reports in one line. c10 reads its
     # log level once, when torch loads; the variable is removed again right after, so
     # the training processes torchrun starts log as usual.
     _QUIET_CPP = "TORCH_CPP_LOG_LEVEL" not in os.environ
@@ -35,7 +35,7 @@ import torch.distributed as dist  # noqa: E402
 if __name__ == "__main__" and _QUIET_CPP:
     del os.environ["TORCH_CPP_LOG_LEVEL"]
 
-_PROG = "python -m torchprimer.launch"
+_PROG = "python -m torchprimer.checked_torchrun"
 _DEVICE_WORDS = ("auto", "cpu", "gpu", "xpu")
 
 
@@ -81,7 +81,7 @@ def check_nnodes(value: str) -> str:
 
 class _QuietElastic(logging.Filter):
     """Drops the elastic agent's warnings and errors: on a failure they restate, in a
-    traceback and a report, what :func:`launch` prints in one line."""
+    traceback and a report, what :func:`run_torchrun` prints in one line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not (
@@ -123,10 +123,10 @@ def check_host(endpoint: str) -> str:
     return endpoint
 
 
-def launch(argv: Sequence[str] | None = None) -> int:
+def run_torchrun(argv: Sequence[str] | None = None) -> int:
     """``torchrun`` with its arguments checked and its failures summarised; returns the exit status.
 
-    Takes exactly torchrun's arguments (``python -m torchprimer.distributed --help``).
+    Takes exactly torchrun's arguments (``python -m torchprimer.checked_torchrun --help``).
     Before starting anything it checks ``--nproc_per_node``, ``--nnodes`` and that the
     script exists. A failed job is then one line on stderr instead of torchrun's
     traceback and report: the script's own message when the first rank to fail exited
@@ -239,4 +239,4 @@ def _report_failed_job(err: Any, script: str) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(launch())
+    raise SystemExit(run_torchrun())
