@@ -165,7 +165,7 @@ print(f"{n_weights} weights for {len(x_train)} training pairs")
 #
 # All training pairs fit in one batch, so each step uses them all (full-batch Adam, mean
 # squared error on the scaled values). `train` is run once per seed: how much the result
-# depends on the seed is part of what this page measures.
+# depends on the random seed is part of what this page measures.
 
 # %%
 from tqdm.auto import tqdm
@@ -243,7 +243,7 @@ for seed, (net, _) in zip(seeds, trained):
         mean_absolute_error(many, truth),
         n_weights,
     )
-    forecasts.setdefault("LSTM", (one, many))  # the first seed's, for the plots
+    forecasts.setdefault("LSTM", (one, many))  # from the first random seed, for the plots
 for name, (one, many, _) in scores.items():
     print(f"{name}: MAE one month ahead {one:.1f}, 24 months ahead {many:.1f}")
 
@@ -318,7 +318,7 @@ print(
 #
 # "Parameters" counts what was learned or fitted from the training years (the drift is
 # one number, but it was computed rather than learned, as a mean). The plots show the
-# first seed's LSTM against the two strongest non-neural forecasts.
+# LSTM of the first random seed against the two strongest non-neural forecasts.
 
 # %%
 print(f"{'forecaster':<30}{'parameters':>11}{'MAE 1 month':>13}{'MAE 24 months':>15}")
