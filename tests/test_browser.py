@@ -23,6 +23,7 @@ it these tests skip, saying how to install it.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -68,14 +69,7 @@ SOURCES = site_sources()
 EXAMPLES = sorted((DOCS / "examples").glob("*.ipynb"))
 COPY_PAGE = DOCS / "tensors" / "first-steps.md"
 SEARCH = ("autograd", "training/autograd/")
-# Error messages a reader pastes into the search box: each must lead to the page that explains it.
-ERROR_MESSAGES = [
-    "mat1 and mat2 shapes cannot be multiplied",
-    "grad can be implicitly created only for scalar outputs",
-    "Expected floating point type for target with class probabilities, got Long",
-    "expected target dtype to be Long or Byte, but got Float",
-    "0D or 1D target tensor expected, multi-target not supported",
-]
+TROUBLESHOOTING = DOCS / "reference" / "troubleshooting.md"
 AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
 AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]
@@ -399,28 +393,159 @@ def test_copy_button_gives_code_that_runs(base_url, new_context, assert_clean, t
     assert proc.stdout == read(COPY_PAGE.read_text(encoding="utf-8")).plan({}).expected_stdout
 
 
-def test_error_messages_pasted_into_search_find_their_explanation(
-    base_url, context, page, assert_clean
+# --- pasted error messages --------------------------------------------------------------
+
+MESSAGE_HEADING = re.compile(r"^#{2,6} (?P<text>.+?) \{#(?P<anchor>[\w-]+)\}[ \t]*$", re.M)
+EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Warning|Exception): ")
+
+
+def heading_messages(heading: str) -> list[str]:
+    """The messages a heading carries: its code spans of three words or more, each of those
+    it joins with " / ", else the longest (the rest name a fix or a value, such as `nan`)."""
+    spans = [s for s in re.findall(r"`([^`]+)`", heading) if len(s.split()) >= 3]
+    return spans if " / " in heading else sorted(spans, key=len)[-1:]
+
+
+def printed_message(page, start: int, end: int, message: str) -> str | None:
+    """The message as a block between ``start`` and ``end`` printed it, whole: from its
+    ``Type: ...`` line (the one holding its start, or the nearest above in that statement)
+    to the next such line, in one line, as a traceback's last lines pasted into one box."""
+    opening = re.split(r": |\.\.\.", EXCEPTION_LINE.sub("", message))[0].strip()
+    for block in (b for b in page.python_blocks if start <= b.start < end):
+        for statement in block.statements:
+            lines = [text.strip() for _, text in statement.expected]
+            at = next((i for i, line in enumerate(lines) if opening in line), None)
+            while at is not None and at > 0 and not EXCEPTION_LINE.match(lines[at]):
+                at -= 1
+            if at is None or not EXCEPTION_LINE.match(lines[at]):
+                continue
+            rest = lines[at + 1 :]
+            stop = next((i for i, line in enumerate(rest) if EXCEPTION_LINE.match(line)), None)
+            return " ".join([lines[at], *rest[:stop]])
+    return None
+
+
+#: A number of a run in a message: a shape's side (32x8), a size, an index, a count. Digits
+#: inside a word (conv2d, 0D, LogBackward0) and numbers with a decimal point (versions) are
+#: the message's own.
+RUN_NUMBER = re.compile(r"(?<![\w.])\d+(?=x\d)|(?<=\dx)\d+(?![\w.])|(?<![\w.])\d+(?![\w]|\.\d)")
+
+
+def other_numbers(message: str) -> str:
+    """``message`` from another run: each of its run's numbers changed (n to 2n + 3), the
+    words kept. A placeholder the page prints for a process id gets a number."""
+    message = message.replace("<pid>", "4242")
+    return RUN_NUMBER.sub(lambda m: str(2 * int(m[0]) + 3), message)
+
+
+def pasted_messages() -> list[tuple[tuple[str, ...], str]]:
+    """``(where it must lead, paste)`` for each message a heading of the troubleshooting page
+    carries: the message as a traceback prints it (what the section's block printed, or the
+    heading's words where no block can raise it here), with other numbers than the page's
+    own; it must lead to that heading's section."""
+    page = read(TROUBLESHOOTING.read_text(encoding="utf-8"))
+    inside = [(b.start, b.end) for b in page.blocks]
+    headings = [
+        m
+        for m in MESSAGE_HEADING.finditer(page.text)
+        if not any(s <= m.start() < e for s, e in inside)
+    ]
+    pastes = []
+    for heading, following in zip(headings, [*headings[1:], None]):
+        end = following.start() if following else len(page.text)
+        for message in heading_messages(heading["text"]):
+            printed = printed_message(page, heading.end(), end, message)
+            paste = other_numbers(printed or " ".join(message.replace("...", " ").split()))
+            pastes.append(((f"/reference/troubleshooting/#{heading['anchor']}",), paste))
+    return pastes
+
+
+def indexed_messages(index: dict) -> list[tuple[tuple[str, ...], str]]:
+    """``(where it may lead, paste)`` for each message the index has an entry of its own for
+    (one a page prints where no heading carries it), with other numbers: it must lead to an
+    entry of that message, or of one with the same words (which a search by words cannot
+    tell apart: "device cpu ... device meta" and "device meta ... device cpu")."""
+
+    def words(title: str) -> frozenset[str]:
+        return frozenset(re.findall(r"[a-z]+", html.unescape(title).lower()))
+
+    entries = [d for d in index["docs"] if "#__span-" in d["location"]]
+    titles = dict.fromkeys(d["title"] for d in entries)  # a message printed twice, pasted once
+    return [
+        (
+            tuple("/" + d["location"] for d in entries if words(d["title"]) == words(title)),
+            other_numbers(html.unescape(title)),
+        )
+        for title in titles
+    ]
+
+
+def test_the_pasted_messages_are_every_message_with_other_numbers():
+    """What the search test pastes: every message heading, numbers changed, words kept."""
+    pastes = pasted_messages()
+    anchors = {where for where, _ in pastes}
+    text = TROUBLESHOOTING.read_text(encoding="utf-8")
+    assert len(anchors) >= 30
+    for _, paste in pastes:
+        assert paste == paste.strip() and "\n" not in paste
+        assert paste not in text or not RUN_NUMBER.search(paste), f"{paste!r} is the page's own"
+    assert other_numbers("mat1 and mat2 shapes cannot be multiplied (32x8 and 64x10)") == (
+        "mat1 and mat2 shapes cannot be multiplied (67x19 and 131x23)"
+    )
+    assert other_numbers("Target -1 is out of bounds. conv2d 0D cuda:0 PyTorch 1.1.0") == (
+        "Target -5 is out of bounds. conv2d 0D cuda:3 PyTorch 1.1.0"
+    )
+
+
+#: Read in the page after a query's results are shown: the first page's results, each
+#: with its address and score (the page itself first, then its best sections).
+FIRST_PAGE_RESULTS = """() => Array.from(
+    document.querySelectorAll(".md-search-result__item:first-child a.md-search-result__link"),
+    a => [new URL(a.href).pathname + new URL(a.href).hash,
+          parseFloat(a.querySelector("article").dataset.mdScore)])"""
+
+
+def best_results(page, pastes: list[tuple[tuple[str, ...], str]]) -> dict[str, str]:
+    """Paste each message into the open search box: ``{paste: best result}``, the best-scored
+    result of the first page found (its address and anchor)."""
+    search = page.locator("input.md-search__input")
+    meta = ".md-search-result__meta"
+    found = {}
+    for _, paste in pastes:
+        # the result count is rewritten with every answer: blank it, and wait for the next.
+        # The paste replaces the last one (selected) in one change: one query, one answer.
+        page.evaluate(f"document.querySelector('{meta}').textContent = ''")
+        search.press("Control+A")
+        page.keyboard.insert_text(paste)  # as a paste: all at once
+        page.keyboard.press("End")  # the search box answers keys, as after a paste with Ctrl+V
+        page.wait_for_function(f"document.querySelector('{meta}').textContent !== ''")
+        results = page.evaluate(FIRST_PAGE_RESULTS)
+        found[paste] = max(results, key=lambda r: r[1])[0] if results else "nothing"
+    return found
+
+
+def test_pasted_error_messages_find_their_section_first(
+    search_index, base_url, context, page, assert_clean
 ):
+    """Every message the site explains or prints, pasted with other numbers than the page's
+    own, finds its section first (the best-scored result of the first page found): each
+    message heading of the troubleshooting page, and each message with an entry of its own."""
+    pastes = pasted_messages() + indexed_messages(search_index)
     visit(page, base_url)
     page.keyboard.press("/")
     wait_for_search_index(page)
-    search = page.locator("input.md-search__input")
-    results = page.locator(".md-search-result__item a.md-search-result__link")
-    first_found = {}
-    for message in ERROR_MESSAGES:
-        search.fill("")
-        page.keyboard.insert_text(message)  # as a paste: all at once
-        page.keyboard.press("End")  # the search box answers keys, as after a paste with Ctrl+V
-        results.first.wait_for(timeout=10_000)
-        page.wait_for_timeout(500)  # the search worker answers the last change; let it land
-        first_found[message] = urlsplit(results.first.evaluate("a => a.href")).path
+    found = best_results(page, pastes)
     wrong = {
-        m: path
-        for m, path in first_found.items()
-        if not path.endswith("/reference/troubleshooting/")
+        paste: f"{' or '.join(where)} expected, found {found[paste]}"
+        for where, paste in pastes
+        if found[paste] not in where
     }
-    assert wrong == {}, "searching these messages does not first offer the troubleshooting page"
+    headings = len(pasted_messages())
+    print(
+        f"{len(pastes) - len(wrong)} of {len(pastes)} pasted messages find their section first "
+        f"({headings} message headings, {len(pastes) - headings} messages indexed on their own)"
+    )
+    assert wrong == {}, "these pasted messages do not find their section first"
     assert_clean(context.watch.problems, page.url)
 
 

@@ -8,7 +8,10 @@ the site shows of it computed from that model, never typed by hand.
 * ``on_page_markdown``: the page's Markdown as :mod:`primersite.build.rewrite` edits it,
   and the generated parts of three pages: the learning path (``index.md``), the claims
   (``about/claims.md``) and the examples (``examples/index.md``);
-* ``on_page_content``: ``#>`` lines marked as checked output, and the "Next" link.
+* ``on_page_content``: ``#>`` lines marked as checked output, and the "Next" link; an
+  example notebook's content is kept to index it by section;
+* ``on_post_build``: the written search index with each notebook's entries by section
+  (:mod:`primersite.build.search`).
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mkdocs.plugins import event_priority
+
 from primersite import ROOT
 from primersite.build.claims import claims_table
 from primersite.build.downloads import page_notebook, page_script_text
 from primersite.build.examples_table import examples_table
 from primersite.build.nav import learning_path, next_link, sections
 from primersite.build.rewrite import page_markdown
+from primersite.build.search import IndexEdits
 from primersite.build.wheel import build_wheel, wheel_name
 from primersite.check.gpu_records import load_records
 from primersite.check.lex import read
@@ -51,6 +57,7 @@ class Site:
 
 
 SITE = Site()
+INDEX_EDITS = IndexEdits()
 
 
 def on_files(files, config):
@@ -62,6 +69,7 @@ def on_files(files, config):
         if f.src_uri.endswith(".md")
     }
     SITE.records = load_records()
+    INDEX_EDITS.clear()
     SITE.versions = site_versions(read_lock())
     for src_uri, page in SITE.pages.items():
         if page.python_blocks:
@@ -127,8 +135,14 @@ def on_page_content(html: str, page, config, files) -> str:
     from mkdocs.utils import get_relative_url
 
     html = html.replace('<span class="c1">#&gt;', '<span class="c1 primer-output">#&gt;')
+    INDEX_EDITS.add(page, html)
     following = page.next_page
     if following is None:
         return html
     title = following.title or SITE.title(following.file.src_uri)
     return html + "\n" + next_link(title, get_relative_url(following.url, page.url))
+
+
+@event_priority(-100)  # after the search plugin has written its index
+def on_post_build(config):
+    INDEX_EDITS.rewrite(Path(config["site_dir"]) / "search" / "search_index.json")

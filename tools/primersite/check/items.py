@@ -20,7 +20,7 @@ from sybil import Document, Region, Sybil
 from primersite import ROOT
 from primersite.check.gpu_check import gpu_verdict
 from primersite.check.gpu_records import load_records
-from primersite.check.lex import read
+from primersite.check.lex import docs_uri, read
 from primersite.check.page import Block, Page
 from primersite.check.rules import problems
 from primersite.check.runs import RUNS
@@ -60,7 +60,7 @@ def _evaluate(example) -> None:
 
 def parse_page(document: Document) -> Iterator[Region]:
     """Sybil parser: the page's text, each python block, and the page as a script."""
-    page = read(document.text, snippet_base=ROOT)
+    page = read(document.text, snippet_base=ROOT, uri=docs_uri(document.path))
     yield Region(0, 0, parsed=Item("text", page), evaluator=_evaluate)
     for b in page.python_blocks:
         yield Region(b.start, b.end, parsed=Item("block", page, b), evaluator=_evaluate)

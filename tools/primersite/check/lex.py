@@ -25,6 +25,7 @@ from sybil import Document
 from sybil.parsers.abstract.lexers import LexingException
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer
 
+from primersite import ROOT
 from primersite.check.page import Block, Claim, Directive, Page, Skip
 from primersite.errors import first_line
 
@@ -41,10 +42,13 @@ SKIP_ARGUMENTS = re.compile(
 )
 _SKIPS = DirectiveInHTMLCommentLexer(directive=r"skip\b")
 _COMMENT_END = re.compile(r"--+>")
+#: The site's pages: a page read from here knows its place, and so where its links lead.
+DOCS = ROOT / "docs"
 
 
-def read(text: str, *, snippet_base: Path | None = None) -> Page:
-    """The page ``text`` (``--8<--`` snippets read from ``snippet_base``, not expanded without)."""
+def read(text: str, *, snippet_base: Path | None = None, uri: str | None = None) -> Page:
+    """The page ``text`` (``--8<--`` snippets read from ``snippet_base``, not expanded without);
+    ``uri``, its path under docs/, is what its links are read from."""
     errors: list[str] = []
     meta, body = _front_matter(text, errors)
     blocks = _fences(text, body, snippet_base, errors)
@@ -70,12 +74,21 @@ def read(text: str, *, snippet_base: Path | None = None) -> Page:
         title.end() if title else 0,
         body,
         tuple(errors),
+        uri,
     )
 
 
 def read_page(path: Path, root: Path | None = None) -> Page:
     """:func:`read` of a page file; snippets are read from ``root`` (the checkout, as MkDocs runs there)."""
-    return read(Path(path).read_text(encoding="utf-8"), snippet_base=root)
+    return read(Path(path).read_text(encoding="utf-8"), snippet_base=root, uri=docs_uri(path))
+
+
+def docs_uri(path: Path | str) -> str | None:
+    """``path``'s place among the site's pages ("modern/attention.md"); None outside docs/."""
+    try:
+        return Path(path).resolve().relative_to(DOCS.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def _line(text: str, offset: int) -> int:

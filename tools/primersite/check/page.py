@@ -194,6 +194,7 @@ class Page:
     title_end: int = 0  # offset just after the title line (0: no title)
     body_start: int = 0  # where the Markdown after the front matter starts
     errors: tuple[str, ...] = ()  # front matter or snippet problems
+    uri: str | None = None  # its path under docs/ ("modern/attention.md"), where known
     _plans: dict = field(default_factory=dict, repr=False)
 
     @cached_property

@@ -15,10 +15,13 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 
+from primersite.check import numbers
 from primersite.check.fences import python_highlighted, shell_line_problem
 from primersite.check.lex import is_snippet_line
+from primersite.check.linked import LINK, linked_uris, notebook, resolve, site_page
 from primersite.check.page import OUTPUT_MARK, VERDICTS, Page
 from primersite.check.pagelint import lint_problems
+from primersite.check.restated import claim_links, restated_claims
 from primersite.check.selfcontained import undefined_names
 
 COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -131,6 +134,52 @@ def claims(page: Page) -> Iterator[str]:
             )
 
 
+def untied_numbers(page: Page) -> Iterator[str]:
+    """A number in prose that restates an output is tied to one (primersite.check.numbers):
+    to the page's outputs, to those of an example notebook the page links to, or to those of
+    a page its paragraph links to."""
+    stated = numbers.stated_numbers(page)
+    if not stated:
+        return
+    text = page.text
+    outputs, code = [numbers.page_outputs(page)], numbers.page_code(page)
+    for uri in linked_uris(page):
+        if uri.endswith(".ipynb"):
+            shown, cells = notebook(uri)
+            outputs.append(shown)
+            code |= {v for cell in cells for v in numbers.code_values(cell)}
+    values = numbers.output_values("\n".join(outputs))
+    marked = numbers.directive_spans(text)
+    for n in stated:
+        if (
+            numbers.tied(n, values)
+            or numbers.named_in_code(n, code)
+            or numbers.names_its_source(text, n)
+            or any(start <= n.start < end for start, end, _ in marked)
+            or _quoted_from_a_linked_page(page, n)
+        ):
+            continue
+        yield (
+            f"line {n.line}: {n.text} is in no output of this page, of a notebook it links to "
+            "or of a page its paragraph links to: tie it to an output, name its source in its "
+            'sentence (a footnote or a link), or mark its paragraph <!-- numbers: next "why" -->'
+        )
+
+
+def _quoted_from_a_linked_page(page: Page, n: numbers.Stated) -> bool:
+    """Whether a page the number's paragraph links to shows it in an output or its code."""
+    start, end = numbers.paragraph_of(page.text, n.start)
+    for m in LINK.finditer(page.text, start, end):
+        uri = resolve(page, m["target"])
+        other = site_page(uri) if uri and uri.endswith(".md") else None
+        if other is not None and (
+            numbers.tied(n, numbers.output_values(numbers.page_outputs(other)))
+            or numbers.named_in_code(n, numbers.page_code(other))
+        ):
+            return True
+    return False
+
+
 #: Every rule a page's text must pass, in the order their problems are listed.
 RULES: list[Callable[[Page], Iterator[str]]] = [
     read_errors,
@@ -144,6 +193,9 @@ RULES: list[Callable[[Page], Iterator[str]]] = [
     prompts,
     snippets_outside_fences,
     claims,
+    claim_links,
+    restated_claims,
+    untied_numbers,
     lint_problems,
 ]
 
