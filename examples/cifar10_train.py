@@ -70,7 +70,6 @@ EXAMPLE_DATA = "cifar10"
 # one line for the table of examples (docs/examples/index.md)
 EXAMPLE_SUMMARY = "a baseline CNN that overfits, then a small ResNet with augmentation, a one-cycle schedule and label smoothing"
 
-import argparse
 
 from torchprimer.examples_cli import (
     ExampleParser,
@@ -80,18 +79,8 @@ from torchprimer.examples_cli import (
     pick_device,
     positive_float,
     positive_int,
-    positive_int_list,
+    positive_ints,
 )
-
-
-def widths(text: str) -> tuple[int, int, int, int]:
-    values = positive_int_list(text)
-    if len(values) != 4:
-        raise argparse.ArgumentTypeError(
-            f"expected four whole numbers >= 1 like 32,64,128,256, got {text!r}"
-        )
-    return tuple(values)
-
 
 parser = ExampleParser(
     prog="cifar10_train.py",
@@ -154,7 +143,7 @@ parser.add_argument(
 )
 parser.add_argument(
     "--widths",
-    type=widths,
+    type=positive_ints(4, "32,64,128,256"),
     default=(64, 128, 256, 256),
     help="ResNetSmall widths (default 64,128,256,256)",
 )

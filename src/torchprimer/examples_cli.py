@@ -156,6 +156,31 @@ def positive_int_list(text: str) -> list[int]:
     return values
 
 
+def positive_ints(count: int, example: str):
+    """An argparse ``type``: exactly ``count`` comma-separated whole numbers >= 1, as a tuple
+    (a network's widths, say); ``example`` shows the form in the error.
+
+    >>> widths = positive_ints(3, "64,256,256")
+    >>> widths("8,16,16")
+    (8, 16, 16)
+    >>> widths("8,16")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected 3 whole numbers >= 1 like 64,256,256, got '8,16'
+    """
+
+    def checked(text: str) -> tuple[int, ...]:
+        values = positive_int_list(text)
+        if len(values) != count:
+            raise argparse.ArgumentTypeError(
+                f"expected {count} whole numbers >= 1 like {example}, got {text!r}"
+            )
+        return tuple(values)
+
+    checked.__name__ = f"{count} whole numbers"
+    return checked
+
+
 def exit_with_input_error(
     prog: str, err: BaseException | str, *, environ: Mapping[str, str] | None = None
 ) -> NoReturn:
