@@ -69,7 +69,9 @@ def site_claims() -> dict[tuple[str, str], SiteClaim]:
     for path in sorted(DOCS.rglob("*.md")):
         uri = path.relative_to(DOCS).as_posix()
         for c in read_page(path, DOCS.parent).claims:
-            found[uri, c.anchor] = SiteClaim(uri, c.anchor, c.verdict or "", c.title, words(c.title))
+            found[uri, c.anchor] = SiteClaim(
+                uri, c.anchor, c.verdict or "", c.title, words(c.title)
+            )
     return found
 
 
