@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -130,27 +131,40 @@ def build_site(out: Path) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """``mkdocs build --strict`` of the checkout, once per test run."""
+def once_per_run(tmp_path_factory, name: str, make: Callable[[Path], str | None]) -> Path:
+    """The folder ``name`` that ``make(folder)`` filled, once per test run: the first xdist
+    worker to ask runs it while the others wait on a lock in the run's common folder, then
+    find what it made. ``make`` returns None, or why it failed: a failure is kept, and fails
+    every test that asks, without running ``make`` again."""
     from filelock import FileLock
 
     base = tmp_path_factory.getbasetemp()
     # an xdist worker's base is popen-gwN inside the run's folder, which the workers share;
     # without xdist the base is the run's folder itself (its parent holds every past run)
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    out = shared / "built-site"
-    with FileLock(str(shared / "built-site.lock")):
-        if not (out / ".built").exists():
-            proc = build_site(out)
-            (shared / "built-site.log").write_text(proc.stderr)
-            if proc.returncode == 0:
-                (out / ".built").write_text("ok")
-    if not (out / ".built").exists():
-        pytest.fail(
-            f"mkdocs build --strict failed:\n{(shared / 'built-site.log').read_text()[-5000:]}"
-        )
+    out, failed = shared / name, shared / f"{name}.failed"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not (out / ".done").exists() and not failed.exists():
+            out.mkdir(exist_ok=True)
+            failure = make(out)
+            if failure is None:
+                (out / ".done").write_text("ok")
+            else:
+                failed.write_text(failure)
+    if not (out / ".done").exists():
+        pytest.fail(f"{name}: {failed.read_text()[-5000:]}")
     return out
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """``mkdocs build --strict`` of the checkout, once per test run."""
+
+    def build(out: Path) -> str | None:
+        proc = build_site(out)
+        return None if proc.returncode == 0 else f"mkdocs build --strict failed:\n{proc.stderr}"
+
+    return once_per_run(tmp_path_factory, "built-site", build)
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):

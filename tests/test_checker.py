@@ -473,3 +473,27 @@ def test_page_code_is_linted_and_format_checked_as_a_readers_script():
     # names from earlier blocks count, a late import is a teaching habit, #> lines are output
     fine = "```python\nvalues = [1, 2]\n```\n\n```python\nimport math\n\nprint(math.fsum(values))\n#> 3.0\n```\n"
     assert problems(read(fine)) == []
+
+
+def test_what_the_workers_share_is_made_once_per_run_and_a_failure_is_kept(tmp_path_factory):
+    from conftest import once_per_run
+
+    calls = []
+
+    def make(folder: Path) -> str | None:
+        calls.append(folder)
+        (folder / "made.txt").write_text("x")
+        return None
+
+    first = once_per_run(tmp_path_factory, "shared-demo", make)
+    again = once_per_run(tmp_path_factory, "shared-demo", make)
+    assert first == again and len(calls) == 1 and (first / "made.txt").read_text() == "x"
+
+    def broken(folder: Path) -> str | None:
+        calls.append(folder)
+        return "it broke"
+
+    for _ in range(2):
+        with pytest.raises(pytest.fail.Exception, match="shared-broken: it broke"):
+            once_per_run(tmp_path_factory, "shared-broken", broken)
+    assert len(calls) == 2  # the broken one ran once

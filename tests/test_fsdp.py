@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from conftest import script_env
+from conftest import once_per_run, script_env
 
 STEPS, BATCH = 8, 64
 SCRIPT = """
@@ -97,30 +98,33 @@ MODES = {"reshard_after_forward": "reshard", "keep_after_forward": "keep"}
 
 @pytest.fixture(scope="module")
 def fsdp_runs(tmp_path_factory) -> dict[str, tuple[dict, dict[str, torch.Tensor]]]:
-    """One two-rank torchrun job that trains a model sharded each way: per way, what each
-    rank stored and the full weights. (One job, not one per way: each job starts three
-    interpreters that import torch.)"""
-    folder = tmp_path_factory.mktemp("fsdp")
-    script = folder / "fsdp_job.py"
-    script.write_text(SCRIPT)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--standalone",
-            "--nproc_per_node=2",
-            str(script),
-            str(folder / "result"),
-            *MODES.values(),
-        ],
-        cwd=folder,
-        env=script_env(OMP_NUM_THREADS="1"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    """One two-rank torchrun job per test run that trains a model sharded each way: per way,
+    what each rank stored and the full weights. (One job, not one per way or per xdist
+    worker: each job starts three interpreters that import torch.)"""
+
+    def job(folder: Path) -> str | None:
+        script = folder / "fsdp_job.py"
+        script.write_text(SCRIPT)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "torch.distributed.run",
+                "--standalone",
+                "--nproc_per_node=2",
+                str(script),
+                str(folder / "result"),
+                *MODES.values(),
+            ],
+            cwd=folder,
+            env=script_env(OMP_NUM_THREADS="1"),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        return None if proc.returncode == 0 else proc.stderr[-3000:]
+
+    folder = once_per_run(tmp_path_factory, "fsdp-job", job)
     return {
         mode: (
             json.loads((folder / f"result-{mode}.json").read_text()),
