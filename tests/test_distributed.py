@@ -23,7 +23,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DistributedSampler, TensorDataset
 
-from conftest import run_python, script_env
+from conftest import once_per_run, run_python, script_env
 from torchprimer import checked_torchrun, torchrun_env, training_state
 from torchprimer import distributed as tpd
 from torchprimer.checkpoint import CheckpointError
@@ -440,36 +440,42 @@ def test_print0_prints_on_rank_zero_only(capsys):
 
 
 @pytest.fixture(scope="module")
-def two_process_run(tmp_path_factory):
-    """torchrun, 2 processes x 32 samples, 30 steps, a checkpoint every 10 steps."""
-    folder = tmp_path_factory.mktemp("ddp-2x32")
-    result, seconds = torchrun(
-        "--standalone",
-        "--nproc_per_node=2",
-        str(EXAMPLE),
-        "--batch-size",
-        "32",
-        "--max-steps",
-        str(STEPS),
-        "--checkpoint-dir",
-        str(folder),
-        "--checkpoint-every",
-        "10",
-        "--device",
-        "cpu",
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    print(f"\ntorchrun 2 processes, {STEPS} steps: {seconds:.1f} s")
-    return folder, result
+def two_process_run(tmp_path_factory) -> tuple[Path, str]:
+    """torchrun, 2 processes x 32 samples, 30 steps, a checkpoint every 10 steps, once per
+    test run (two tests on two xdist workers share it): its checkpoints and what it printed."""
+
+    def job(folder: Path) -> str | None:
+        (folder / "checkpoints").mkdir()
+        result, seconds = torchrun(
+            "--standalone",
+            "--nproc_per_node=2",
+            str(EXAMPLE),
+            "--batch-size",
+            "32",
+            "--max-steps",
+            str(STEPS),
+            "--checkpoint-dir",
+            str(folder / "checkpoints"),
+            "--checkpoint-every",
+            "10",
+            "--device",
+            "cpu",
+        )
+        (folder / "stdout.txt").write_text(result.stdout)
+        print(f"\ntorchrun 2 processes, {STEPS} steps: {seconds:.1f} s")
+        return None if result.returncode == 0 else result.stderr[-3000:]
+
+    folder = once_per_run(tmp_path_factory, "ddp-2x32", job)
+    return folder / "checkpoints", (folder / "stdout.txt").read_text()
 
 
 @pytest.mark.slow
 def test_two_processes_equal_one_process_with_the_combined_batch(two_process_run, tmp_path):
-    folder, result = two_process_run
-    assert "2 process(es), backend gloo, 32 samples each per step = 64 per step" in result.stdout
+    folder, stdout = two_process_run
+    assert "2 process(es), backend gloo, 32 samples each per step = 64 per step" in stdout
     # DDP kept them in sync
-    assert "largest parameter difference between ranks: 0.0" in result.stdout
-    assert result.stdout.count("largest parameter") == 1  # rank 0 alone logs
+    assert "largest parameter difference between ranks: 0.0" in stdout
+    assert stdout.count("largest parameter") == 1  # rank 0 alone logs
     single, seconds = run(
         [
             str(EXAMPLE),
