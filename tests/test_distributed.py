@@ -439,6 +439,13 @@ def test_print0_prints_on_rank_zero_only(capsys):
 # Real processes: equivalence, restart, bad input (slow)
 
 
+def two_rank_training(checkpoints: Path) -> list[str]:
+    """The example's arguments for the two-rank runs: 32 samples a rank, STEPS steps, a
+    checkpoint every 10 steps into ``checkpoints``."""
+    return [str(EXAMPLE), "--batch-size", "32", "--max-steps", str(STEPS),
+            "--checkpoint-dir", str(checkpoints), "--checkpoint-every", "10", "--device", "cpu"]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def two_process_run(tmp_path_factory) -> tuple[Path, str]:
     """torchrun, 2 processes x 32 samples, 30 steps, a checkpoint every 10 steps, once per
@@ -447,19 +454,7 @@ def two_process_run(tmp_path_factory) -> tuple[Path, str]:
     def job(folder: Path) -> str | None:
         (folder / "checkpoints").mkdir()
         result, seconds = torchrun(
-            "--standalone",
-            "--nproc_per_node=2",
-            str(EXAMPLE),
-            "--batch-size",
-            "32",
-            "--max-steps",
-            str(STEPS),
-            "--checkpoint-dir",
-            str(folder / "checkpoints"),
-            "--checkpoint-every",
-            "10",
-            "--device",
-            "cpu",
+            "--standalone", "--nproc_per_node=2", *two_rank_training(folder / "checkpoints")
         )
         (folder / "stdout.txt").write_text(result.stdout)
         print(f"\ntorchrun 2 processes, {STEPS} steps: {seconds:.1f} s")
@@ -513,17 +508,7 @@ def test_a_killed_rank_restarts_from_the_last_checkpoint_and_loses_nothing(
         "--standalone",
         "--nproc_per_node=2",
         "--max-restarts=1",
-        str(EXAMPLE),
-        "--batch-size",
-        "32",
-        "--max-steps",
-        str(STEPS),
-        "--checkpoint-dir",
-        str(tmp_path),
-        "--checkpoint-every",
-        "10",
-        "--device",
-        "cpu",
+        *two_rank_training(tmp_path),
         "--fail-at-step",
         "25",
         TORCH_DISABLE_SHARE_RDZV_TCP_STORE="1",

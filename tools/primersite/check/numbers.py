@@ -85,13 +85,19 @@ def _blank(chars: list[str], start: int, end: int) -> None:
             chars[i] = " "
 
 
+def blanked(text: str, spans) -> str:
+    """``text`` with each ``(start, end)`` of ``spans`` blanked: spaces, its lines kept, so
+    offsets and line numbers still point where they did."""
+    chars = list(text)
+    for start, end in spans:
+        _blank(chars, start, end)
+    return "".join(chars)
+
+
 def prose(page: Page) -> str:
     """The page's text with everything that is not prose blanked (offsets and lines kept)."""
-    chars = list(page.text)
-    _blank(chars, 0, page.body_start)
-    for b in page.blocks:
-        _blank(chars, b.start, b.end)
-    text = "".join(chars)
+    text = blanked(page.text, [(0, page.body_start), *((b.start, b.end) for b in page.blocks)])
+    chars = list(text)
     spans = [
         r"!\[[^\]]*\]\([^)]*\)",  # a figure: its description is checked with the figure
         r"<!--.*?-->",
@@ -209,10 +215,8 @@ def page_code(page: Page) -> set[float]:
         values |= code_values("\n".join(lines))
     for b in (b for b in page.blocks if b.shell):  # a command's arguments
         values |= {abs(v) for v, _ in output_values(b.source)}
-    chars = list(page.text)
-    for b in page.blocks:
-        _blank(chars, b.start, b.end)
-    for m in re.finditer(r"(`+)(?P<code>.+?)\1", "".join(chars), re.S):
+    outside_blocks = blanked(page.text, [(b.start, b.end) for b in page.blocks])
+    for m in re.finditer(r"(`+)(?P<code>.+?)\1", outside_blocks, re.S):
         values |= {abs(v) for v, _ in output_values(m["code"])}
     return values
 

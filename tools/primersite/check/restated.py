@@ -27,9 +27,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from primersite.check.lex import DOCS, read_page
-from primersite.check.linked import resolve
-from primersite.check.numbers import paragraph_of
+from primersite.check.lex import DOCS
+from primersite.check.linked import resolve, site_page
+from primersite.check.numbers import blanked, paragraph_of
 from primersite.check.page import VERDICTS, Page
 
 COMMON = frozenset(
@@ -68,7 +68,7 @@ def site_claims() -> dict[tuple[str, str], SiteClaim]:
     found = {}
     for path in sorted(DOCS.rglob("*.md")):
         uri = path.relative_to(DOCS).as_posix()
-        for c in read_page(path, DOCS.parent).claims:
+        for c in site_page(uri).claims:  # read once, shared with the other checks
             found[uri, c.anchor] = SiteClaim(
                 uri, c.anchor, c.verdict or "", c.title, words(c.title)
             )
@@ -77,14 +77,8 @@ def site_claims() -> dict[tuple[str, str], SiteClaim]:
 
 def _prose(page: Page) -> str:
     """The page's text without its front matter, code blocks and its own claims' lines."""
-    chars = list(page.text)
     spans = [(0, page.body_start), *((b.start, b.end) for b in page.blocks)]
-    spans += [(c.start, c.end) for c in page.claims]
-    for start, end in spans:
-        for i in range(start, end):
-            if chars[i] != "\n":
-                chars[i] = " "
-    return "".join(chars)
+    return blanked(page.text, spans + [(c.start, c.end) for c in page.claims])
 
 
 def restated_claims(page: Page) -> Iterator[str]:
